@@ -1,0 +1,67 @@
+// swift-tools-version:6.1
+// npuc — an open-source dataflow compiler for Hailo-class NPUs.
+// One module per stage (docs/ARCHITECTURE.md): Graph (IR) at the bottom; IO and Images beside it;
+// Import, Script, Executor, Optimize, Compile, Runtime, Report above; the Runner facade and the
+// `npuc` CLI on top.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "npuc",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "npuc", targets: ["npuc"]),
+        .library(name: "NpucRunner", targets: ["NpucRunner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    ],
+    targets: [
+        // Vocabulary: tensors, the graph IR, ops with shape inference and NPU constraints.
+        .target(name: "NpucGraph", swiftSettings: swiftSettings),
+        // Files: NumPy .npy/.npz, zip containers, atomic writes, the .npar archive.
+        .target(name: "NpucIO", dependencies: ["NpucGraph", "CZlib"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // Images: JPEG (libjpeg-turbo), PNG (libpng), BMP decoding; resize, letterbox, crop;
+        // calibration sets.
+        .target(name: "NpucImages", dependencies: ["NpucGraph", "NpucIO", "CJPEG", "CPNG"],
+                swiftSettings: swiftSettings),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        // Framework importers (ONNX); the only place that knows ONNX.
+        .target(name: "NpucImport",
+                dependencies: ["NpucGraph", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                swiftSettings: swiftSettings),
+        // The model-script language (.alls): lexer, parser, typed commands.
+        .target(name: "NpucScript", dependencies: ["NpucGraph"], swiftSettings: swiftSettings),
+        // ISA-specific hot kernels (AVX-512 VNNI / AVX2 / NEON) with runtime dispatch and portable twins.
+        .target(name: "NpucKernels", swiftSettings: swiftSettings),
+        // The float reference executor ("native" context).
+        .target(name: "NpucExecutor", dependencies: ["NpucGraph", "NpucKernels"], swiftSettings: swiftSettings),
+        // The ClientRunner-shaped facade: translate → optimize → compile, save/load, infer.
+        .target(name: "NpucRunner",
+                dependencies: ["NpucGraph", "NpucIO", "NpucImport", "NpucImages", "NpucScript", "NpucExecutor"],
+                swiftSettings: swiftSettings),
+        // Command-line front end (`npuc parser onnx …`).
+        .target(name: "NpucCLI",
+                dependencies: ["NpucRunner", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: swiftSettings),
+        .executableTarget(name: "npuc", dependencies: ["NpucCLI"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "NpucGraphTests", dependencies: ["NpucGraph"], swiftSettings: swiftSettings),
+        .testTarget(name: "NpucIOTests", dependencies: ["NpucIO"], swiftSettings: swiftSettings),
+        .testTarget(name: "NpucImagesTests", dependencies: ["NpucImages"], swiftSettings: swiftSettings),
+        .testTarget(name: "NpucScriptTests", dependencies: ["NpucScript"], swiftSettings: swiftSettings),
+        .testTarget(name: "NpucExecutorTests", dependencies: ["NpucExecutor", "NpucKernels", "NpucImport", "NpucRunner"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "NpucImportTests", dependencies: ["NpucImport", "NpucRunner", "NpucCLI"],
+                    swiftSettings: swiftSettings),
+    ]
+)

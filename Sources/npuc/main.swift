@@ -1,0 +1,4 @@
+// Entry point of the `npuc` command-line tool.
+import NpucCLI
+
+NpucCommand.main()
