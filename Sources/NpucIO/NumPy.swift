@@ -134,18 +134,24 @@ public enum NumPy {
         }
     }
 
-    /// Reorders column-major (Fortran) element bytes into row-major order.
-    static func fortranToC(_ data: UnsafeRawBufferPointer, shape: [Int], elementSize: Int) -> [UInt8] {
+    /// Reorders column-major (Fortran) element bytes into row-major order; with `firstAxis`, only
+    /// that range of the first axis.
+    static func fortranToC(_ data: UnsafeRawBufferPointer, shape: [Int], elementSize: Int,
+                           firstAxis: Range<Int>? = nil) -> [UInt8] {
         let rank = shape.count
-        let count = shape.reduce(1, *)
+        let rows = firstAxis ?? 0..<shape[0]
+        var outShape = shape
+        outShape[0] = rows.count
+        let count = outShape.reduce(1, *)
         var out = [UInt8](repeating: 0, count: count * elementSize)
         guard count > 0 else { return out }
         // Source strides (in elements) of a column-major array.
         var sourceStrides = [Int](repeating: 1, count: rank)
         for k in 1..<rank { sourceStrides[k] = sourceStrides[k - 1] * shape[k - 1] }
-        let innerCount = shape[rank - 1]
+        let innerCount = outShape[rank - 1]
         let innerStride = sourceStrides[rank - 1] * elementSize
         var index = [Int](repeating: 0, count: rank)
+        index[0] = rows.lowerBound
         out.withUnsafeMutableBytes { dst in
             var written = 0
             while written < count * elementSize {
@@ -161,8 +167,8 @@ public enum NumPy {
                 var k = rank - 2
                 while k >= 0 {
                     index[k] += 1
-                    if index[k] < shape[k] { break }
-                    index[k] = 0
+                    if index[k] < (k == 0 ? rows.upperBound : shape[k]) { break }
+                    index[k] = k == 0 ? rows.lowerBound : 0
                     k -= 1
                 }
             }
