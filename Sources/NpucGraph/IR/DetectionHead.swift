@@ -23,14 +23,18 @@ public struct DetectionHead: Codable, Hashable, Sendable {
         public var classNode: String
         /// YOLOX only: the objectness convolution.
         public var objectnessNode: String?
-        /// Anchor sizes (w, h) in input pixels for anchor-based heads (YOLOv5, SSD).
+        /// Anchors per location for anchor-based heads (YOLOv5, SSD); 0 for anchor-free heads.
+        public var anchorCount: Int
+        /// Anchor sizes (w, h) in input pixels, when the model holds them (YOLOv5's anchor grid).
         public var anchors: [[Float]]
 
-        public init(stride: Int, boxNode: String, classNode: String, objectnessNode: String? = nil, anchors: [[Float]] = []) {
+        public init(stride: Int, boxNode: String, classNode: String, objectnessNode: String? = nil, anchorCount: Int = 0,
+                    anchors: [[Float]] = []) {
             self.stride = stride
             self.boxNode = boxNode
             self.classNode = classNode
             self.objectnessNode = objectnessNode
+            self.anchorCount = anchorCount
             self.anchors = anchors
         }
 

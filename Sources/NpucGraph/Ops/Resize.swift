@@ -22,15 +22,16 @@ public struct Resize: OperatorDefinition {
     public var excludeOutside: Bool
     public var extrapolationValue: Float
     public var antialias: Bool
-    /// Scale per axis (output / input as ONNX defines it: given scales, or sizes / input).
-    public var scales: [Float]
+    /// Scale per axis (output / input as ONNX defines it: the given scales, or sizes / input),
+    /// in double precision as ONNX's reference computes it.
+    public var scales: [Double]
     /// Region of interest per axis (starts then ends), used by `tf_crop_and_resize` only.
-    public var roi: [Float]
+    public var roi: [Double]
     public var outputShape: [Int]
 
     public init(mode: Mode, coordinateTransformation: CoordinateTransformation, nearestMode: NearestMode,
                 cubicCoefficientA: Float = -0.75, excludeOutside: Bool = false, extrapolationValue: Float = 0,
-                antialias: Bool = false, scales: [Float], roi: [Float] = [], outputShape: [Int]) {
+                antialias: Bool = false, scales: [Double], roi: [Double] = [], outputShape: [Int]) {
         self.mode = mode
         self.coordinateTransformation = coordinateTransformation
         self.nearestMode = nearestMode
@@ -57,33 +58,40 @@ public struct Resize: OperatorDefinition {
         return [TensorType(dtype, outputShape)]
     }
 
-    /// The source coordinate for output coordinate `x` along an axis (ONNX's formulas).
+    /// The source coordinate for output coordinate `x` along an axis (ONNX's formulas; the
+    /// "output width" in them is scale × input length, which need not be an integer).
     public func sourceCoordinate(_ x: Int, axis: Int, inputLength: Int) -> Double {
         let xr = Double(x)
-        let scale = Double(scales[axis])
-        let outLength = Double(outputShape[axis])
+        let scale = scales[axis]
         let inLength = Double(inputLength)
+        let outWidth = scale * inLength
+        let outWidthInt = Double(outputShape[axis])
         switch coordinateTransformation {
         case .halfPixel:
             return (xr + 0.5) / scale - 0.5
         case .halfPixelSymmetric:
-            let adjustment = outLength / (scale * inLength)
+            let adjustment = outWidthInt / outWidth
             let center = inLength / 2
-            let offset = center * (1 - adjustment)
-            return offset + (xr + 0.5) / scale - 0.5
+            return center * (1 - adjustment) + (xr + 0.5) / scale - 0.5
         case .pytorchHalfPixel:
-            return outLength > 1 ? (xr + 0.5) / scale - 0.5 : 0
+            return outWidth == 1 ? -0.5 : (xr + 0.5) / scale - 0.5
         case .alignCorners:
-            return outLength == 1 ? 0 : xr * (inLength - 1) / (outLength - 1)
+            return outWidth == 1 ? 0 : xr * (inLength - 1) / (outWidth - 1)
         case .asymmetric:
             return xr / scale
         case .tfCropAndResize:
             let rank = scales.count
-            let start = Double(roi[axis]), end = Double(roi[axis + rank])
-            return outLength > 1
-                ? start * (inLength - 1) + xr * (end - start) * (inLength - 1) / (outLength - 1)
-                : 0.5 * (start + end) * (inLength - 1)
+            let start = roi[axis], end = roi[axis + rank]
+            let base = start * (inLength - 1)
+            return outWidth == 1 ? base + (end - start) * (inLength - 1) / 2
+                : base + xr * (end - start) * (inLength - 1) / (outWidth - 1)
         }
+    }
+
+    /// True when `tf_crop_and_resize` maps the output coordinate outside the input (the output
+    /// takes `extrapolationValue` there).
+    public func isExtrapolated(_ coordinate: Double, inputLength: Int) -> Bool {
+        coordinateTransformation == .tfCropAndResize && (coordinate < 0 || coordinate > Double(inputLength - 1))
     }
 
     /// Nearest source index for a source coordinate, by `nearestMode`.
