@@ -239,6 +239,8 @@ struct Lexer {
         } else {
             bag.error(.syntax, "unterminated string", at: start, length: length,
                       notes: ["close it with \(quote) on the same line"])
+            // The brackets around it cannot be matched any more; the string error says it all.
+            open.removeAll()
             emit(.string(String(text)), start, length)
         }
     }

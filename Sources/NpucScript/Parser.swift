@@ -4,12 +4,15 @@
 struct Parser {
     private let tokens: [Token]
     private var position = 0
+    /// Lines on which the lexer already reported a problem; the parser does not repeat it.
+    private var lexerErrorLines = Set<Int>()
 
     private init(tokens: [Token]) { self.tokens = tokens }
 
     static func parse(_ text: String, into bag: inout DiagnosticBag) -> [StatementSyntax] {
         let tokens = Lexer.tokenize(text, into: &bag)
         var parser = Parser(tokens: tokens)
+        parser.lexerErrorLines = Set(bag.items.compactMap { $0.location?.line })
         return parser.statements(&bag)
     }
 
@@ -47,13 +50,10 @@ struct Parser {
             do {
                 result.append(try statement())
             } catch {
-                // An unclosed bracket was already reported by the lexer; the parser, meeting the
-                // end of the line early, would only repeat it.
-                let atEnd = error.token.kind == .newline || error.token.kind == .end
-                let alreadyReported = bag.items.contains {
-                    $0.kind == .syntax && ($0.location.map { $0.line >= startLine && $0.line <= error.token.location.line } ?? false)
-                }
-                if !(atEnd && alreadyReported) {
+                // A stray character or bracket mismatch the lexer reported in this statement
+                // usually causes the parse error too; the lexer's message is the useful one.
+                let alreadyReported = (startLine...max(startLine, error.token.location.line)).contains { lexerErrorLines.contains($0) }
+                if !alreadyReported {
                     bag.error(.syntax, error.message, at: error.token.location, length: error.token.length, notes: error.notes)
                 }
                 while current.kind != .newline && current.kind != .end { advance() }
@@ -95,13 +95,18 @@ struct Parser {
             throw SyntaxError(message: "expected a command name, found \(current.kind.display)", token: current)
         }
         let nameToken = current
+        let firstLine = targetLocations.first?.line ?? nameToken.location.line
         advance()
         _ = try expect(.leftParen, "'(' after '\(command)'")
         let arguments = try argumentList()
-        _ = try expect(.rightParen, "')' or ',' in the arguments of '\(command)'")
+        let close = try expect(.rightParen, "')' or ',' in the arguments of '\(command)'")
         guard current.kind == .newline || current.kind == .end else {
             throw SyntaxError(message: "expected the end of the line after '\(command)(…)', found \(current.kind.display)",
                               token: current, notes: ["write one command per line"])
+        }
+        if (firstLine...close.location.line).contains(where: { lexerErrorLines.contains($0) }) {
+            // Already reported; typing a statement with a broken token would only add noise.
+            throw SyntaxError(message: "", token: close)
         }
         return StatementSyntax(targets: targets, targetLocations: targetLocations, name: command,
                                nameLocation: nameToken.location, arguments: arguments)
