@@ -96,3 +96,10 @@ enum Zlib {
         return output
     }
 }
+
+/// CRC-32 (the polynomial of zip, PNG and gzip), for other modules.
+public enum CRC32 {
+    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        Zlib.crc32(bytes, continuing: crc)
+    }
+}
