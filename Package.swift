@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "NpucExecutor", dependencies: ["NpucGraph", "NpucKernels"], swiftSettings: swiftSettings),
         // The ClientRunner-shaped facade: translate → optimize → compile, save/load, infer.
         .target(name: "NpucRunner",
-                dependencies: ["NpucGraph", "NpucIO", "NpucImport", "NpucImages", "NpucScript", "NpucExecutor"],
+                dependencies: ["NpucGraph", "NpucIO", "NpucImport"],
                 swiftSettings: swiftSettings),
         // Command-line front end (`npuc parser onnx …`).
         .target(name: "NpucCLI",

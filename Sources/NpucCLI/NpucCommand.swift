@@ -2,12 +2,13 @@
 
 import ArgumentParser
 import Foundation
+import NpucRunner
 
 public struct NpucCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "npuc",
         abstract: "An open-source dataflow compiler for Hailo-class NPUs: parse → optimize → compile → run.",
-        version: npucVersion,
+        version: NpucVersion.current,
         subcommands: [
             DemoCommand.self,
             ParserCommand.self,
@@ -19,18 +20,10 @@ public struct NpucCommand: ParsableCommand {
     public init() {}
 }
 
-/// The version printed by `npuc --version` and stored in every file npuc writes.
-public let npucVersion = "0.1.0"
-
 /// Prints an error the way every npuc command does — `npuc: error: <message>` on stderr — and
 /// returns the failure exit code. Errors carry their own wording; this only formats them.
 func reportFailure(_ error: Error) -> ExitCode {
-    let message: String
-    if let described = error as? CustomStringConvertible {
-        message = described.description
-    } else {
-        message = String(describing: error)
-    }
+    let message = String(describing: error)
     FileHandle.standardError.write(Data("npuc: error: \(message)\n".utf8))
     return ExitCode.failure
 }

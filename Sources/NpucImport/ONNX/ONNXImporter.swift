@@ -119,6 +119,7 @@ private struct Importer {
         var m = [String: String]()
         for (k, v) in model.metadata { m["onnx.metadata.\(k)"] = v }
         m["onnx.opset"] = String(model.opset)
+        if !model.producer.isEmpty { m["onnx.producer"] = model.producer }
         m["onnx.file"] = URL(fileURLWithPath: model.file).lastPathComponent
         return m
     }

@@ -41,6 +41,8 @@ public struct ONNXModel: Sendable {
     /// Decoded initializers by name.
     public var initializers: [String: Tensor]
     public var metadata: [String: String]
+    /// "pytorch 2.9.1"
+    public var producer: String
     /// Value infos with known shapes (intermediate tensors), as the file declares them.
     public var declaredShapes: [String: [Int?]]
 
@@ -159,5 +161,6 @@ public struct ONNXModel: Sendable {
         var metadata = [String: String]()
         for p in proto.metadataProps { metadata[p.key] = p.value }
         self.metadata = metadata
+        producer = [proto.producerName, proto.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
     }
 }
