@@ -14,6 +14,7 @@ public struct NpucCommand: ParsableCommand {
             ParserCommand.self,
             NodesCommand.self,
             InfoCommand.self,
+            ScriptCommand.self,
         ]
     )
 
