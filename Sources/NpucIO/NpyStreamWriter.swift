@@ -39,6 +39,11 @@ public final class NpyStreamWriter {
         rowCount += rowByteCount > 0 ? bytes.count / rowByteCount : 0
     }
 
+    /// Appends rows given as little-endian element bytes (a whole number of rows).
+    public func appendRows(littleEndianBytes bytes: [UInt8]) throws(FileWriteError) {
+        try bytes.withRawBytes { (raw) throws(FileWriteError) in try appendRows(littleEndianBytes: raw) }
+    }
+
     /// Appends one row (a tensor of `rowShape`) or several (a tensor of [n] + `rowShape`).
     public func append(_ tensor: Tensor) throws(FileWriteError) {
         guard tensor.dataType == dataType, tensor.shape == rowShape || Array(tensor.shape.dropFirst()) == rowShape else {
