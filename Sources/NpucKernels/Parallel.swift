@@ -1,0 +1,60 @@
+// Data-parallel loops over the machine's cores (libdispatch's concurrentPerform). Iterations
+// must write disjoint memory; the helper exists so kernels can capture raw pointers, which
+// Swift 6 does not let a @Sendable closure capture directly.
+
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public enum Parallel {
+    /// Cores available to kernels.
+    public static let coreCount: Int = {
+        #if canImport(Glibc) || canImport(Darwin)
+        let n = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return n > 0 ? n : 1
+        #else
+        return 1
+        #endif
+    }()
+
+    /// Runs `body(i)` for `i` in `0..<count`, concurrently when `count > 1`. The iterations must
+    /// not write overlapping memory. Returns when every iteration has finished.
+    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        if count <= 0 { return }
+        if count == 1 || coreCount == 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            let box = UncheckedSendable(escapable)
+            DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
+        }
+    }
+
+    /// Splits `0..<total` into about `parts` contiguous ranges (none empty) and runs them in
+    /// parallel.
+    public static func forRanges(_ total: Int, parts: Int, _ body: (Range<Int>) -> Void) {
+        if total <= 0 { return }
+        let n = Swift.max(1, Swift.min(parts, total))
+        forEach(n) { i in
+            let lo = total * i / n, hi = total * (i + 1) / n
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+
+    /// A sensible number of parts for `work` units of roughly equal cost: enough to balance the
+    /// cores, not so many that dispatch overhead dominates (`minimumPerPart` units each).
+    public static func partCount(work: Int, minimumPerPart: Int) -> Int {
+        let byWork = Swift.max(1, work / Swift.max(1, minimumPerPart))
+        return Swift.min(byWork, coreCount * 4)
+    }
+}
+
+/// Wraps a value that is known to be used safely across threads (disjoint writes, or read-only).
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+}

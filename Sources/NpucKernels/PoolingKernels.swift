@@ -1,0 +1,75 @@
+// Max pooling over 2-D windows as two 1-D passes (rows, then columns). The maximum ignores NaN
+// and ranks +0 above −0, so it is order-independent and the two passes give exactly the
+// reference's single-window result.
+
+public struct Pool2DGeometry: Sendable, Hashable {
+    public var planes: Int
+    public var inputHeight: Int, inputWidth: Int, outputHeight: Int, outputWidth: Int
+    public var kernelHeight: Int, kernelWidth: Int, strideY: Int, strideX: Int
+    public var dilationY: Int, dilationX: Int, padTop: Int, padLeft: Int
+
+    public init(planes: Int, inputHeight: Int, inputWidth: Int, outputHeight: Int, outputWidth: Int,
+                kernelHeight: Int, kernelWidth: Int, strideY: Int, strideX: Int, dilationY: Int, dilationX: Int,
+                padTop: Int, padLeft: Int) {
+        self.planes = planes
+        self.inputHeight = inputHeight
+        self.inputWidth = inputWidth
+        self.outputHeight = outputHeight
+        self.outputWidth = outputWidth
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.strideY = strideY
+        self.strideX = strideX
+        self.dilationY = dilationY
+        self.dilationX = dilationX
+        self.padTop = padTop
+        self.padLeft = padLeft
+    }
+}
+
+public enum PoolingKernels {
+    @inline(__always)
+    public static func maximum(_ a: Float, _ b: Float) -> Float {
+        if a.isNaN { return b }
+        if b.isNaN { return a }
+        if a == b { return a.sign == .plus ? a : b }
+        return a > b ? a : b
+    }
+
+    /// Max pooling of `planes` planes; `scratch` must hold planes × inputHeight × outputWidth floats.
+    public static func maxPool2D(_ g: Pool2DGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                 scratch: UnsafeMutablePointer<Float>) {
+        let inPlane = g.inputHeight * g.inputWidth, outPlane = g.outputHeight * g.outputWidth
+        let rowsPlane = g.inputHeight * g.outputWidth
+        let parts = Parallel.partCount(work: g.planes * (inPlane + outPlane) * g.kernelWidth, minimumPerPart: 1 << 14)
+        Parallel.forRanges(g.planes, parts: parts) { range in
+            for p in range {
+                let src = input + p * inPlane, rows = scratch + p * rowsPlane, dst = output + p * outPlane
+                for y in 0..<g.inputHeight {
+                    let line = src + y * g.inputWidth, out = rows + y * g.outputWidth
+                    for ox in 0..<g.outputWidth {
+                        var m = Float.nan
+                        var x = ox * g.strideX - g.padLeft
+                        for _ in 0..<g.kernelWidth {
+                            if x >= 0 && x < g.inputWidth { m = maximum(m, line[x]) }
+                            x += g.dilationX
+                        }
+                        out[ox] = m
+                    }
+                }
+                for oy in 0..<g.outputHeight {
+                    let out = dst + oy * g.outputWidth
+                    for ox in 0..<g.outputWidth { out[ox] = .nan }
+                    var y = oy * g.strideY - g.padTop
+                    for _ in 0..<g.kernelHeight {
+                        if y >= 0 && y < g.inputHeight {
+                            let line = rows + y * g.outputWidth
+                            for ox in 0..<g.outputWidth { out[ox] = maximum(out[ox], line[ox]) }
+                        }
+                        y += g.dilationY
+                    }
+                }
+            }
+        }
+    }
+}
