@@ -69,7 +69,8 @@ struct Lexer {
         if scalars[index] == "\n" {
             line += 1
             column = 1
-        } else {
+        } else if scalars[index] != "\r" {
+            // Carriage returns take no column, as in the lines diagnostics quote.
             column += 1
         }
         index += 1

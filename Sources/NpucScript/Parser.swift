@@ -156,7 +156,10 @@ struct Parser {
         return arguments
     }
 
-    private mutating func value() throws(SyntaxError) -> ValueSyntax {
+    /// Lists nest at most this deep (the language needs two levels; this bounds the recursion).
+    static let maximumNesting = 32
+
+    private mutating func value(depth: Int = 0) throws(SyntaxError) -> ValueSyntax {
         let token = current
         switch token.kind {
         case .number(let v, let text):
@@ -172,10 +175,13 @@ struct Parser {
             advance()
             return ValueSyntax(kind: .glob(g), location: token.location, length: token.length)
         case .leftBracket:
+            guard depth < Parser.maximumNesting else {
+                throw SyntaxError(message: "lists are nested more than \(Parser.maximumNesting) deep", token: token)
+            }
             advance()
             var items: [ValueSyntax] = []
             while current.kind != .rightBracket {
-                items.append(try value())
+                items.append(try value(depth: depth + 1))
                 if current.kind == .comma { advance() } else { break }
             }
             let close = try expect(.rightBracket, "',' or ']' in the list")
