@@ -51,7 +51,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // Command-line front end (`npuc parser onnx …`).
         .target(name: "NpucCLI",
-                dependencies: ["NpucRunner", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                dependencies: ["NpucRunner", "NpucImages", "NpucScript",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: swiftSettings),
         .executableTarget(name: "npuc", dependencies: ["NpucCLI"], swiftSettings: swiftSettings),
 
@@ -61,7 +62,7 @@ let package = Package(
         .testTarget(name: "NpucScriptTests", dependencies: ["NpucScript"], swiftSettings: swiftSettings),
         .testTarget(name: "NpucExecutorTests", dependencies: ["NpucExecutor", "NpucKernels", "NpucImport", "NpucRunner"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "NpucImportTests", dependencies: ["NpucImport", "NpucRunner", "NpucCLI"],
+        .testTarget(name: "NpucImportTests", dependencies: ["NpucGraph", "NpucIO", "NpucImport", "NpucRunner", "NpucCLI"],
                     swiftSettings: swiftSettings),
     ]
 )

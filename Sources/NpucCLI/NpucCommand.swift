@@ -15,6 +15,7 @@ public struct NpucCommand: ParsableCommand {
             NodesCommand.self,
             InfoCommand.self,
             ScriptCommand.self,
+            SupportedOpsCommand.self,
         ]
     )
 

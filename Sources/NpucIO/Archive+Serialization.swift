@@ -102,7 +102,7 @@ extension Archive {
     }
 
     public static func read(contentsOf url: URL) throws(ArchiveError) -> Archive {
-        let file = url.path
+        let file = url.relativePath
         let zip: ZipReader
         do {
             zip = try ZipReader(contentsOf: url)

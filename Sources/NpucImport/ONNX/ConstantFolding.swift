@@ -6,6 +6,8 @@ import NpucGraph
 
 enum ConstantFolding {
     static let maxElements = 1 << 20
+    /// ConstantOfShape may build weights (some exporters store weights that way): allow up to 1 GiB of float32.
+    static let maxFilledElements = 1 << 28
 
     static let foldable: Set<String> = [
         "Constant", "Shape", "Size", "Identity", "Cast", "CastLike", "Gather", "Unsqueeze", "Squeeze", "Concat",
@@ -41,9 +43,10 @@ enum ConstantFolding {
         guard inputs.allSatisfy({ $0 != nil }) else { return false }
         var args = [Tensor?](repeating: nil, count: c.inputCount)
         for (k, i) in present.enumerated() { args[i] = inputs[k] }
+        let limit = node.opType == "ConstantOfShape" ? maxFilledElements : maxElements
         guard let results = try? evaluate(node, args, file: c.file, opset: c.opset),
               results.count <= node.outputs.count,
-              results.allSatisfy({ $0.elementCount <= maxElements }) else { return false }
+              results.allSatisfy({ $0.elementCount <= limit }) else { return false }
         for (name, t) in zip(node.outputs, results) where !name.isEmpty { c.defineConstant(name, t) }
         return true
     }
@@ -90,9 +93,10 @@ enum ConstantFolding {
             return [try whereSelect(try arg(0), try arg(1), try arg(2))]
         case "ConstantOfShape":
             let shape = try arg(0).int64s.map { Int($0) }
-            guard let n = ShapeArithmetic.elementCount(shape), n <= maxElements else { throw Unfoldable() }
+            guard let n = ShapeArithmetic.elementCount(shape), n <= maxFilledElements else { throw Unfoldable() }
             let value = try node.tensor("value", file: file) ?? Tensor(shape: [1], float32: [0])
-            return [broadcastTo(value.reshaped([]), shape)]
+            guard value.elementCount == 1 else { throw Unfoldable() }
+            return [filled(value, shape: shape, count: n)]
         case "Range":
             return [try range(try arg(0), try arg(1), try arg(2))]
         case "Expand":
@@ -162,6 +166,16 @@ enum ConstantFolding {
             if d >= offset, inShape[d - offset] != 1 { result += coordinate * inStrides[d - offset] }
         }
         return result
+    }
+
+    /// A tensor of `count` copies of the single element of `value`, in its element type.
+    static func filled(_ value: Tensor, shape: [Int], count n: Int) -> Tensor {
+        switch value.storage {
+        case .float32(let a): return Tensor(shape: shape, storage: .float32(Array(repeating: a[0], count: n)))
+        case .int64(let a): return Tensor(shape: shape, storage: .int64(Array(repeating: a[0], count: n)))
+        case .int32(let a): return Tensor(shape: shape, storage: .int32(Array(repeating: a[0], count: n)))
+        default: return broadcastTo(value.reshaped([]), shape)
+        }
     }
 
     static func broadcastTo(_ t: Tensor, _ shape: [Int]) -> Tensor {

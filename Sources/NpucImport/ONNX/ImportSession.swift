@@ -17,6 +17,9 @@ final class ImportSession {
     var problems: [(node: ONNXNode, reason: String)] = []
     /// Nodes skipped because an input is unavailable.
     var downstream: [ONNXNode] = []
+    /// Tensors something reads (a node of the model, or a graph output); optional outputs
+    /// outside this set (MaxPool indices, Dropout masks) are ignored.
+    let usedTensors: Set<String>
     private var temporaryCounter = 0
 
     var opset: Int { model.opset }
@@ -25,6 +28,9 @@ final class ImportSession {
         self.model = model
         self.graph = Graph(name: name)
         self.constants = model.initializers
+        var used = Set(model.outputs.map(\.name))
+        for node in model.nodes { used.formUnion(node.inputs) }
+        usedTensors = used
     }
 
     func addInput(name: String, type: TensorType) {
@@ -45,7 +51,14 @@ final class ImportSession {
             try ONNXOpRegistry.map(context)
         } catch {
             problems.append((node, error.reason))
-            markUnavailable(node)
+            if let types = UnsupportedShapes.outputTypes(of: node, session: self) {
+                // Keep checking downstream: the outputs become placeholder values.
+                for (name, type) in zip(node.outputs, types) where !name.isEmpty {
+                    values[name] = graph.addValue(name: name, type: type)
+                }
+            } else {
+                markUnavailable(node)
+            }
         }
     }
 
@@ -122,6 +135,11 @@ final class NodeContext {
             throw NodeProblem("input \(i) is missing")
         }
         return v
+    }
+
+    /// True when the node's output `i` exists and something reads it.
+    func isOutputUsed(_ i: Int) -> Bool {
+        i < node.outputs.count && !node.outputs[i].isEmpty && session.usedTensors.contains(node.outputs[i])
     }
 
     func output(_ i: Int) throws(NodeProblem) -> String {

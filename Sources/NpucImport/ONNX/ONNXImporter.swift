@@ -94,9 +94,8 @@ private struct Importer {
         for (id, violations) in NPUSupport.check(graph, arch: options.hwArch).sorted(by: { $0.key < $1.key }) {
             let node = graph.nodes[id.index]
             let opType = node.sourceNames.compactMap { n in model.nodes.first { $0.name == n }?.qualifiedOpType }.last ?? node.op.kind.rawValue
-            for v in violations {
-                problems.append(UnsupportedNode(opType: opType, nodeName: node.displayName, reason: "\(v.rule) Here \(v.details)."))
-            }
+            let reason = violations.map { "\($0.rule) Here \($0.details)." }.joined(separator: " Also: ")
+            problems.append(UnsupportedNode(opType: opType, nodeName: node.displayName, reason: reason))
         }
 
         if !problems.isEmpty {
@@ -197,7 +196,7 @@ private struct Importer {
                 stack += (topology.consumers[out] ?? []).filter { inCut.contains($0) }
             }
         }
-        let dependents = cut.nodes.filter { region.contains($0) && !bad.contains(model.nodes[$0].name) }.map { model.nodes[$0].name }
+        let dependents = session.downstream.map(\.name)
         let recommended: [String]
         if let head {
             recommended = head.endNodes
@@ -206,7 +205,7 @@ private struct Importer {
             // it, plus producers of outputs that the region does not reach.
             var frontier = [Int]()
             for i in cut.nodes where !region.contains(i) {
-                let outs = model.nodes[i].outputs.filter { !$0.isEmpty && session.values[$0] != nil }
+                let outs = model.nodes[i].outputs.filter { !$0.isEmpty && session.values[$0] != nil && session.constants[$0] == nil }
                 let feedsRegion = outs.contains { (topology.consumers[$0] ?? []).contains { region.contains($0) } }
                 let isOutput = outs.contains { cut.outputs.contains($0) }
                 if feedsRegion || isOutput { frontier.append(i) }

@@ -52,7 +52,8 @@ public struct ONNXModel: Sendable {
 
     /// Reads and decodes `url`.
     public static func load(contentsOf url: URL) throws(ONNXImportError) -> ONNXModel {
-        let file = url.path
+        // Name the file as the user gave it (a relative path stays relative).
+        let file = url.relativePath
         let data: Data
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)

@@ -36,9 +36,7 @@ public enum ONNXOpRegistry {
         let node = context.node
         let domain = node.domain
         guard domain.isEmpty || domain == "ai.onnx" else {
-            if context.session.model.otherOpsets[domain] == nil {
-                throw NodeProblem("op domain '\(domain)' is not imported by the model and unknown to npuc")
-            }
+            // (Domains the model does not import are rejected earlier, by ONNXTopology.)
             throw NodeProblem("op \(node.qualifiedOpType) from domain '\(domain)' is not in the NPU's supported set (npuc maps only standard ONNX ops)")
         }
         guard let mapping = mappings[node.opType] else {

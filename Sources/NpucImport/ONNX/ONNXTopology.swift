@@ -14,6 +14,9 @@ struct ONNXTopology {
     init(_ model: ONNXModel) throws(ONNXImportError) {
         let file = model.file
         var defined = Set(model.inputs.map(\.name)).union(model.initializers.keys)
+        for node in model.nodes where !(node.domain.isEmpty || node.domain == "ai.onnx" || model.otherOpsets[node.domain] != nil) {
+            throw ONNXImportError(file: file, "node '\(node.name)' (\(node.opType)) uses op domain '\(node.domain)', which the model does not import (opset_import); the model is malformed")
+        }
         for (i, node) in model.nodes.enumerated() {
             for out in node.outputs where !out.isEmpty {
                 if let other = producer[out] {
@@ -83,7 +86,9 @@ struct ONNXTopology {
             current = next
         }
         let start = seen[current] ?? 0
-        return Array(path[start...].reversed()) + [path[start]]
+        // `path` follows producers (backwards); the cycle in data-flow order is its reverse.
+        let forward = Array(path[start...].reversed())
+        return forward + [forward[0]]
     }
 }
 

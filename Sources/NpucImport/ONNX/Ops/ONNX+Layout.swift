@@ -24,8 +24,8 @@ enum ONNXLayoutMappings {
             c.alias(try c.output(0), to: try c.value(0))
         }),
         "Dropout": ONNXOpMapping(becomes: [], note: "removed (inference); the mask output is not supported", map: { c throws(NodeProblem) in
-            if c.node.outputs.count > 1, !c.node.outputs[1].isEmpty {
-                throw NodeProblem("the mask output of Dropout is not supported")
+            if c.isOutputUsed(1) {
+                throw NodeProblem("the mask output of Dropout is used; npuc runs inference only, where there is no mask")
             }
             if c.opset >= 12, let training = c.constant(2), training.int64s.first != 0 {
                 throw NodeProblem("training_mode is true")

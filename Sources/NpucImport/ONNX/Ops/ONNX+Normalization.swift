@@ -10,7 +10,7 @@ enum ONNXNormalizationMappings {
 
     static func mapBatchNorm(_ c: NodeContext) throws(NodeProblem) {
         let training = try c.node.int("training_mode", default: 0) != 0
-        if training || c.node.outputs.dropFirst().contains(where: { !$0.isEmpty }) {
+        if training || (1..<c.node.outputs.count).contains(where: { c.isOutputUsed($0) }) {
             throw NodeProblem("training-mode batch normalization (running statistics outputs) is not supported")
         }
         let op = BatchNorm(epsilon: try c.node.float("epsilon", default: 1e-5))

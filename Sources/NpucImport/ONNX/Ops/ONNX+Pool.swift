@@ -17,7 +17,7 @@ enum ONNXPoolMappings {
     static func mapPool(_ c: NodeContext, max: Bool) throws(NodeProblem) {
         let x = try c.shape(0)
         guard x.count >= 3 else { throw NodeProblem("input \(ShapeArithmetic.describe(x)) has no spatial axes") }
-        if max, c.node.outputs.count > 1, !c.node.outputs[1].isEmpty {
+        if max, c.isOutputUsed(1) {
             throw NodeProblem("the Indices output of MaxPool is not supported")
         }
         guard let kernel = try c.node.ints("kernel_shape") else { throw NodeProblem("kernel_shape is missing") }
