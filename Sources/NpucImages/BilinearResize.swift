@@ -63,55 +63,63 @@ public enum BilinearResize {
         let columns = AxisTaps(source: sw, destination: dw, clampWeights: true)
         let rows = AxisTaps(source: sh, destination: dh, clampWeights: false)
         let n = dw * 3
-        // Per destination channel slot: source byte offsets and weights, precomputed once.
-        var x0 = [Int](repeating: 0, count: n), x1 = [Int](repeating: 0, count: n)
-        var a0 = [Int32](repeating: 0, count: n), a1 = [Int32](repeating: 0, count: n)
+        // Per destination pixel: byte offsets of the two source pixels and their weights.
+        let x0 = UnsafeMutablePointer<Int>.allocate(capacity: dw)
+        let x1 = UnsafeMutablePointer<Int>.allocate(capacity: dw)
+        let a0 = UnsafeMutablePointer<Int32>.allocate(capacity: dw)
+        let a1 = UnsafeMutablePointer<Int32>.allocate(capacity: dw)
+        // Two horizontally resized source rows, and which source rows they hold.
+        var buffers = (UnsafeMutablePointer<Int32>.allocate(capacity: n), UnsafeMutablePointer<Int32>.allocate(capacity: n))
+        defer {
+            x0.deallocate(); x1.deallocate(); a0.deallocate(); a1.deallocate()
+            buffers.0.deallocate(); buffers.1.deallocate()
+        }
         for dx in 0..<dw {
-            for c in 0..<3 {
-                x0[dx * 3 + c] = columns.first[dx] * 3 + c
-                x1[dx * 3 + c] = columns.second[dx] * 3 + c
-                a0[dx * 3 + c] = columns.weight0[dx]
-                a1[dx * 3 + c] = columns.weight1[dx]
+            x0[dx] = columns.first[dx] * 3
+            x1[dx] = columns.second[dx] * 3
+            a0[dx] = columns.weight0[dx]
+            a1[dx] = columns.weight1[dx]
+        }
+        let source = src.baseAddress!, target = dst.baseAddress!
+        func horizontal(_ sy: Int, into row: UnsafeMutablePointer<Int32>) {
+            let line = source + sy * sw * 3
+            var o = 0
+            for dx in 0..<dw {
+                let p = line + x0[dx], q = line + x1[dx]
+                let w0 = a0[dx], w1 = a1[dx]
+                row[o] = Int32(p[0]) &* w0 &+ Int32(q[0]) &* w1
+                row[o + 1] = Int32(p[1]) &* w0 &+ Int32(q[1]) &* w1
+                row[o + 2] = Int32(p[2]) &* w0 &+ Int32(q[2]) &* w1
+                o += 3
             }
         }
-        // Two cached horizontally-resized source rows.
-        var cache = [[Int32]](repeating: [Int32](repeating: 0, count: n), count: 2)
-        var cachedRow = [-1, -1]
-        x0.withUnsafeBufferPointer { x0 in
-            x1.withUnsafeBufferPointer { x1 in
-                a0.withUnsafeBufferPointer { a0 in
-                    a1.withUnsafeBufferPointer { a1 in
-                        func horizontal(_ sy: Int, into row: UnsafeMutableBufferPointer<Int32>) {
-                            let base = sy * sw * 3
-                            for i in 0..<n {
-                                row[i] = Int32(src[base + x0[i]]) &* a0[i] &+ Int32(src[base + x1[i]]) &* a1[i]
-                            }
-                        }
-                        /// Index of the cache slot holding source row `sy`, filling one if needed.
-                        func slot(for sy: Int, keep other: Int) -> Int {
-                            if cachedRow[0] == sy { return 0 }
-                            if cachedRow[1] == sy { return 1 }
-                            let s = cachedRow[0] == other ? 1 : 0
-                            cache[s].withUnsafeMutableBufferPointer { horizontal(sy, into: $0) }
-                            cachedRow[s] = sy
-                            return s
-                        }
-                        for dy in 0..<dh {
-                            let s0 = slot(for: rows.first[dy], keep: rows.second[dy])
-                            let s1 = slot(for: rows.second[dy], keep: rows.first[dy])
-                            let b0 = rows.weight0[dy], b1 = rows.weight1[dy]
-                            let out = dy * rowStride
-                            cache[s0].withUnsafeBufferPointer { r0 in
-                                cache[s1].withUnsafeBufferPointer { r1 in
-                                    for i in 0..<n {
-                                        let v = ((b0 &* (r0[i] >> 4)) >> 16) &+ ((b1 &* (r1[i] >> 4)) >> 16) &+ 2
-                                        dst[out + i] = UInt8(clamping: v >> 2)
-                                    }
-                                }
-                            }
-                        }
-                    }
+        var held = (-1, -1)
+        for dy in 0..<dh {
+            let y0 = rows.first[dy], y1 = rows.second[dy]
+            // Keep a buffer that already holds a needed row; refill the other(s).
+            if held.0 != y0 {
+                if held.1 == y0 {
+                    swap(&buffers.0, &buffers.1)
+                    swap(&held.0, &held.1)
+                } else {
+                    horizontal(y0, into: buffers.0)
+                    held.0 = y0
                 }
+            }
+            if held.1 != y1 {
+                if y1 == y0 {
+                    held.1 = -1
+                } else {
+                    horizontal(y1, into: buffers.1)
+                    held.1 = y1
+                }
+            }
+            let r0 = buffers.0, r1 = y1 == y0 ? buffers.0 : buffers.1
+            let b0 = rows.weight0[dy], b1 = rows.weight1[dy]
+            let out = target + dy * rowStride
+            for i in 0..<n {
+                let v = ((b0 &* (r0[i] >> 4)) >> 16) &+ ((b1 &* (r1[i] >> 4)) >> 16) &+ 2
+                out[i] = UInt8(truncatingIfNeeded: v >> 2)  // always 0...255: the weights sum to 2048
             }
         }
     }

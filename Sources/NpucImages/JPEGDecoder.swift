@@ -20,9 +20,22 @@ enum JPEGDecoder {
         }
         let cmyk = structure.components == 4
         let channels = cmyk ? 4 : 3
-        let job = JPEGJob(input: bytes, width: structure.width, height: structure.height, channels: channels)
+        var started = true
+        var job: JPEGJob?
+        // libjpeg writes straight into the pixel array (no copy afterwards).
+        var pixels = [UInt8](unsafeUninitializedCapacity: structure.width * structure.height * channels) { buffer, count in
+            let decodeJob = JPEGJob(input: bytes, width: structure.width, height: structure.height, channels: channels,
+                                    output: buffer.baseAddress!)
+            job = decodeJob
+            started = IsolatedDecode.run(decodeJob.context, { decodeJob.run() })
+            if !started || decodeJob.context.fatalMessage != nil || decodeJob.mismatch != nil {
+                buffer.initialize(repeating: 0)  // the array must be fully initialized even on failure
+            }
+            count = buffer.count
+        }
+        guard let job else { preconditionFailure("the JPEG job was not created") }
         defer { job.release() }
-        guard IsolatedDecode.run(job.context, { job.run() }) else {
+        guard started else {
             throw ImageError(source: source, problem: .io("cannot start a decoder thread (or too many corrupt JPEG "
                 + "files were met in this run: \(IsolatedDecode.parkedCount))"))
         }
@@ -32,7 +45,6 @@ enum JPEGDecoder {
         if let mismatch = job.mismatch {
             throw ImageError(source: source, problem: .corrupt(format: .jpeg, message: mismatch))
         }
-        var pixels = job.takeOutput()
         if cmyk { pixels = convertCMYK(pixels, inverted: job.adobeInverted) }
         let image = RGBImage(width: structure.width, height: structure.height, pixels: pixels)
         return (ExifOrientation.apply(structure.orientation, to: image), job.context.warnings)
@@ -68,12 +80,12 @@ private final class JPEGJob: @unchecked Sendable {
     var adobeInverted = false
     var mismatch: String?
 
-    init(input: UnsafeRawBufferPointer, width: Int, height: Int, channels: Int) {
+    init(input: UnsafeRawBufferPointer, width: Int, height: Int, channels: Int, output: UnsafeMutablePointer<UInt8>) {
         self.input = input
         self.width = width
         self.height = height
         self.channels = channels
-        output = .allocate(capacity: width * height * channels)
+        self.output = output
     }
 
     /// Runs on the decoding thread.
@@ -127,15 +139,10 @@ private final class JPEGJob: @unchecked Sendable {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    func takeOutput() -> [UInt8] {
-        Array(UnsafeBufferPointer(start: output, count: width * height * channels))
-    }
-
     /// Runs on the caller's thread after the decoding thread finished or parked.
     func release() {
         if created { jpeg_destroy_decompress(info) }
         info.deallocate()
         errors.deallocate()
-        output.deallocate()
     }
 }

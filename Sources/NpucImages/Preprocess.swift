@@ -99,14 +99,21 @@ public enum Preprocess {
             let canvasW = g.resizedWidth + g.left + g.right, canvasH = g.resizedHeight + g.top + g.bottom
             precondition(canvasW == w && canvasH == h, "letterbox geometry does not add up")
             var canvas = [UInt8](repeating: options.padValue, count: w * h * 3)
-            let resized = g.resizedWidth == image.width && g.resizedHeight == image.height
-                ? image : BilinearResize.resize(image, width: g.resizedWidth, height: g.resizedHeight)
             canvas.withUnsafeMutableBufferPointer { dst in
-                resized.pixels.withUnsafeBufferPointer { src in
-                    let rowBytes = g.resizedWidth * 3
-                    for y in 0..<g.resizedHeight {
-                        let to = ((g.top + y) * w + g.left) * 3
-                        for i in 0..<rowBytes { dst[to + i] = src[y * rowBytes + i] }
+                let inner = UnsafeMutableBufferPointer(rebasing: dst[((g.top * w + g.left) * 3)...])
+                if g.resizedWidth == image.width && g.resizedHeight == image.height {
+                    image.pixels.withUnsafeBufferPointer { src in
+                        let rowBytes = g.resizedWidth * 3
+                        for y in 0..<g.resizedHeight {
+                            UnsafeMutableBufferPointer(rebasing: inner[(y * w * 3)..<(y * w * 3 + rowBytes)])
+                                .update(fromContentsOf: src[(y * rowBytes)..<((y + 1) * rowBytes)])
+                        }
+                    }
+                } else {
+                    // Resize straight into the canvas.
+                    image.pixels.withUnsafeBufferPointer { src in
+                        BilinearResize.resize(src, width: image.width, height: image.height, into: inner,
+                                              width: g.resizedWidth, height: g.resizedHeight, rowStride: w * 3)
                     }
                 }
             }
