@@ -14,6 +14,7 @@ public struct NpucCommand: ParsableCommand {
             ParserCommand.self,
             NodesCommand.self,
             InfoCommand.self,
+            CalibSetCommand.self,
             ScriptCommand.self,
             SupportedOpsCommand.self,
         ]
