@@ -45,6 +45,11 @@ let package = Package(
         .target(name: "NpucKernels", swiftSettings: swiftSettings),
         // The float reference executor ("native" context).
         .target(name: "NpucExecutor", dependencies: ["NpucGraph", "NpucKernels"], swiftSettings: swiftSettings),
+        // Post-training quantization: float preparation, calibration, the integer scheme
+        // (docs/QUANTIZATION.md), the quantized emulator, noise analysis.
+        .target(name: "NpucOptimize", dependencies: ["NpucGraph", "NpucIO", "NpucExecutor"], swiftSettings: swiftSettings),
+        // Host side of running a network: detection post-processing (YOLO decode, NMS) and metrics.
+        .target(name: "NpucRuntime", dependencies: ["NpucGraph", "NpucIO"], swiftSettings: swiftSettings),
         // The ClientRunner-shaped facade: translate → optimize → compile, save/load, infer.
         .target(name: "NpucRunner",
                 dependencies: ["NpucGraph", "NpucIO", "NpucImport"],
@@ -62,6 +67,9 @@ let package = Package(
         .testTarget(name: "NpucScriptTests", dependencies: ["NpucScript"], swiftSettings: swiftSettings),
         .testTarget(name: "NpucExecutorTests", dependencies: ["NpucExecutor", "NpucKernels", "NpucImport", "NpucRunner"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "NpucOptimizeTests", dependencies: ["NpucOptimize", "NpucGraph", "NpucIO", "NpucExecutor", "NpucImport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "NpucRuntimeTests", dependencies: ["NpucRuntime", "NpucGraph", "NpucIO"], swiftSettings: swiftSettings),
         .testTarget(name: "NpucImportTests", dependencies: ["NpucGraph", "NpucIO", "NpucImport", "NpucRunner", "NpucCLI"],
                     swiftSettings: swiftSettings),
     ]

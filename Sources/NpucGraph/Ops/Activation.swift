@@ -67,7 +67,11 @@ public struct Activation: OperatorDefinition {
 
     /// The float definition of the function (the reference semantics, computed in Double).
     public func apply(_ v: Float) -> Float {
-        let x = Double(v)
+        Float(applyDouble(Double(v)))
+    }
+
+    /// The function in double precision (what quantization-time lookup tables are built from).
+    public func applyDouble(_ x: Double) -> Double {
         let y: Double
         switch function {
         case .relu: y = x > 0 ? x : (x.isNaN ? x : 0)
@@ -99,7 +103,7 @@ public struct Activation: OperatorDefinition {
         case .reciprocal: y = 1 / x
         case .erf: y = Foundation.erf(x)
         }
-        return Float(y)
+        return y
     }
 
     static func sigmoid(_ x: Double) -> Double {
