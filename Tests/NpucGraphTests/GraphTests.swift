@@ -66,7 +66,7 @@ struct GraphTests {
             .slice(Slice(starts: [0, 2], ends: [1, 8], steps: [1, 2])), .split(Split(axis: 1, sizes: [1, 2])),
             .resize(Resize(mode: .nearest, coordinateTransformation: .asymmetric, nearestMode: .floor, scales: [1, 1, 2, 2], outputShape: [1, 4, 8, 8])),
             .pad(Pad(mode: .edge, padsBegin: [0, 0, 1, 1], padsEnd: [0, 0, 0, 1], value: 0)),
-            .depthToSpace(DepthToSpace(blockSize: 2, mode: .crd)), .spaceToDepth(SpaceToDepth(blockSize: 2)),
+            .depthToSpace(DepthToSpace(blockSize: 2, mode: .crd)), .spaceToDepth(SpaceToDepth(blockSize: 2, mode: .crd)),
             .reshape(Reshape(shape: [1, 64])), .transpose(Transpose(permutation: [0, 1, 3, 2])),
             .softmax(Softmax(axis: 1)), .reduce(Reduce(function: .l2, axes: [1], keepDims: true)),
         ]

@@ -29,11 +29,17 @@ public struct DepthToSpace: OperatorDefinition {
     }
 }
 
+/// The inverse rearrangement; `mode` orders the blocks in the channels as DepthToSpace's does
+/// (ONNX added the attribute in opset 28; earlier opsets are DCR).
 public struct SpaceToDepth: OperatorDefinition {
     public static let kind = OpKind.spaceToDepth
     public static let inputArity = 1...1
     public var blockSize: Int
-    public init(blockSize: Int) { self.blockSize = blockSize }
+    public var mode: DepthToSpace.Mode
+    public init(blockSize: Int, mode: DepthToSpace.Mode = .dcr) {
+        self.blockSize = blockSize
+        self.mode = mode
+    }
     public var layerPrefix: String { "space_to_depth" }
 
     public func inferOutputTypes(_ inputs: [TensorType]) throws(ShapeInferenceError) -> [TensorType] {

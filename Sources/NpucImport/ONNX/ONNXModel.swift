@@ -46,8 +46,8 @@ public struct ONNXModel: Sendable {
     /// Value infos with known shapes (intermediate tensors), as the file declares them.
     public var declaredShapes: [String: [Int?]]
 
-    /// The highest default-domain opset npuc knows (onnx 1.23).
-    public static let newestOpset = 25
+    /// The highest default-domain opset npuc knows (onnx 1.23 defines up to 28).
+    public static let newestOpset = 28
     public static let oldestOpset = 7
 
     /// Reads and decodes `url`.

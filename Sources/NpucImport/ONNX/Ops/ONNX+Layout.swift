@@ -16,9 +16,11 @@ enum ONNXLayoutMappings {
             guard let b = try c.node.int("blocksize") else { throw NodeProblem("blocksize is missing") }
             try c.emit(.depthToSpace(DepthToSpace(blockSize: b, mode: m)), inputs: [try c.value(0)], outputs: [try c.output(0)])
         }),
-        "SpaceToDepth": ONNXOpMapping(becomes: [.spaceToDepth], note: "", map: { c throws(NodeProblem) in
+        "SpaceToDepth": ONNXOpMapping(becomes: [.spaceToDepth], note: "DCR and CRD modes (opset 28)", map: { c throws(NodeProblem) in
+            let mode = c.opset >= 28 ? try c.node.string("mode", default: "DCR") : "DCR"
+            guard let m = DepthToSpace.Mode(rawValue: mode) else { throw NodeProblem("mode '\(mode)' is not DCR or CRD") }
             guard let b = try c.node.int("blocksize") else { throw NodeProblem("blocksize is missing") }
-            try c.emit(.spaceToDepth(SpaceToDepth(blockSize: b)), inputs: [try c.value(0)], outputs: [try c.output(0)])
+            try c.emit(.spaceToDepth(SpaceToDepth(blockSize: b, mode: m)), inputs: [try c.value(0)], outputs: [try c.output(0)])
         }),
         "Identity": ONNXOpMapping(becomes: [], note: "removed", map: { c throws(NodeProblem) in
             c.alias(try c.output(0), to: try c.value(0))
