@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "NpucExecutor", dependencies: ["NpucGraph", "NpucKernels"], swiftSettings: swiftSettings),
         // Post-training quantization: float preparation, calibration, the integer scheme
         // (docs/QUANTIZATION.md), the quantized emulator, noise analysis.
-        .target(name: "NpucOptimize", dependencies: ["NpucGraph", "NpucIO", "NpucExecutor"], swiftSettings: swiftSettings),
+        .target(name: "NpucOptimize", dependencies: ["NpucGraph", "NpucIO", "NpucExecutor", "NpucImages"], swiftSettings: swiftSettings),
         // Host side of running a network: detection post-processing (YOLO decode, NMS) and metrics.
         .target(name: "NpucRuntime", dependencies: ["NpucGraph", "NpucIO"], swiftSettings: swiftSettings),
         // The ClientRunner-shaped facade: translate → optimize → compile, save/load, infer.
