@@ -2,6 +2,7 @@
 // semantics. Build it once per graph (this validates the graph, packs weights and plans
 // memory), then call `run` any number of times, from any thread.
 
+import Dispatch
 import NpucGraph
 import NpucKernels
 
@@ -65,6 +66,23 @@ public final class FloatExecutor: Sendable {
         }
     }
 
+    /// Time spent in one step of a run (a node, or a convolution with its fused activation).
+    public struct StepTiming: Sendable, Hashable {
+        public var node: String
+        /// The kernel that ran ("ConvolutionStep", "ReferenceStep", …).
+        public var kernel: String
+        public var seconds: Double
+    }
+
+    /// Runs the graph once and returns the wall time of every step, in execution order.
+    public func profile(_ inputs: [String: Tensor]) throws(ExecutorError) -> [StepTiming] {
+        var timings: [StepTiming] = []
+        _ = try execute(plan, inputs, observe: nil) { step, seconds in
+            timings.append(StepTiming(node: step.nodeName, kernel: String(describing: type(of: step)), seconds: seconds))
+        }
+        return timings
+    }
+
     // MARK: Running
 
     private func validate(_ inputs: [String: Tensor]) throws(ExecutorError) -> [(ValueID, Tensor)] {
@@ -87,8 +105,8 @@ public final class FloatExecutor: Sendable {
         return result
     }
 
-    private func execute(_ plan: ExecutionPlan, _ inputs: [String: Tensor],
-                         observe: ((ValueID, Tensor) -> Void)?) throws(ExecutorError) -> [String: Tensor] {
+    private func execute(_ plan: ExecutionPlan, _ inputs: [String: Tensor], observe: ((ValueID, Tensor) -> Void)?,
+                         timed: ((any ExecutionStep, Double) -> Void)? = nil) throws(ExecutorError) -> [String: Tensor] {
         let checked = try validate(inputs)
         return try plan.pool.withArena { arena throws(ExecutorError) in
             let pointers = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: max(graph.values.count, 1))
@@ -105,7 +123,13 @@ public final class FloatExecutor: Sendable {
             for (s, step) in plan.steps.enumerated() {
                 let context = StepContext(pointers: UnsafePointer(pointers),
                                           scratch: plan.memory.scratchOffsets[s].map { arena + $0 })
-                step.execute(context)
+                if let timed {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    step.execute(context)
+                    timed(step, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+                } else {
+                    step.execute(context)
+                }
                 if let observe {
                     for v in step.writes { observe(v, tensor(of: v, at: pointers[v.index])) }
                 }

@@ -58,17 +58,40 @@ public enum ActivationKernels {
     @inline(__always)
     public static func applySerial(_ f: PointwiseFunction, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                    count: Int) {
+        // One loop per function, two vectors per iteration, so each body is inlined and the
+        // long dependency chains of sigmoid overlap.
+        switch f {
+        case .identity:
+            if UnsafePointer(output) != input { output.update(from: input, count: count) }
+        case .relu: map(input, output, count) { PointwiseFunction.relu.apply($0) }
+        case .leakyRelu(let alpha): map(input, output, count) { PointwiseFunction.leakyRelu(alpha: alpha).apply($0) }
+        case .clip(let lo, let hi): map(input, output, count) { PointwiseFunction.clip(min: lo, max: hi).apply($0) }
+        case .sigmoid: map(input, output, count) { VectorMath.sigmoid($0) }
+        case .silu: map(input, output, count) { VectorMath.silu($0) }
+        }
+    }
+
+    @inline(__always)
+    static func map(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ count: Int,
+                    _ body: (Float8) -> Float8) {
         let src = UnsafeRawPointer(input), dst = UnsafeMutableRawPointer(output)
         var i = 0
+        while i + 16 <= count {
+            let v0 = src.loadUnaligned(fromByteOffset: i * 4, as: Float8.self)
+            let v1 = src.loadUnaligned(fromByteOffset: i * 4 + 32, as: Float8.self)
+            let y0 = body(v0), y1 = body(v1)
+            dst.storeBytes(of: y0, toByteOffset: i * 4, as: Float8.self)
+            dst.storeBytes(of: y1, toByteOffset: i * 4 + 32, as: Float8.self)
+            i += 16
+        }
         while i + 8 <= count {
-            let v = src.loadUnaligned(fromByteOffset: i * 4, as: Float8.self)
-            dst.storeBytes(of: f.apply(v), toByteOffset: i * 4, as: Float8.self)
+            dst.storeBytes(of: body(src.loadUnaligned(fromByteOffset: i * 4, as: Float8.self)), toByteOffset: i * 4, as: Float8.self)
             i += 8
         }
         if i < count {
             var tail = Float8()
             for j in 0..<(count - i) { tail[j] = input[i + j] }
-            let y = f.apply(tail)
+            let y = body(tail)
             for j in 0..<(count - i) { output[i + j] = y[j] }
         }
     }

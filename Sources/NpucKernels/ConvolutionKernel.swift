@@ -226,6 +226,19 @@ public final class PackedConvolution2D: @unchecked Sendable {
             let x0 = g.strideX * jLow + b - g.padLeft
             if g.strideX == 1 {
                 (row + jLow).update(from: srcRow + x0, count: jHigh - jLow)
+            } else if g.strideX == 2 {
+                // Every other element: deinterleave 16 at a time.
+                var j = jLow
+                let s = UnsafeRawPointer(srcRow), d = UnsafeMutableRawPointer(row)
+                while j + 8 <= jHigh && x0 + 2 * (j - jLow) + 16 <= g.inputWidth {
+                    let pair = s.loadUnaligned(fromByteOffset: (x0 + 2 * (j - jLow)) * 4, as: SIMD16<Float>.self)
+                    d.storeBytes(of: pair.evenHalf, toByteOffset: j * 4, as: Float8.self)
+                    j += 8
+                }
+                while j < jHigh {
+                    row[j] = srcRow[x0 + 2 * (j - jLow)]
+                    j += 1
+                }
             } else {
                 var x = x0
                 for j in jLow..<jHigh {
@@ -238,6 +251,12 @@ public final class PackedConvolution2D: @unchecked Sendable {
     }
 
     // MARK: Compute
+
+    /// Multiply-accumulates per output (channels × taps) done before moving to the next
+    /// output-channel block; sized so a tile's input rows stay in the L1 cache.
+    static let channelBlockTargetDefault = 144
+    nonisolated(unsafe) public static var channelBlockTarget = channelBlockTargetDefault
+    private var channelBlockTarget: Int { Self.channelBlockTarget }
 
     private var positionCount: Int { (geometry.outputHeight - 1) * planeWidth + geometry.outputWidth }
 
@@ -254,6 +273,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let cg = groupInputChannels, mg = groupOutputChannels
         let outputPlane = g.outputHeight * g.outputWidth
         let oneTap = taps == 1 && tapOffsets[0] == 0
+        let channelBlock = max(4, channelBlockTarget / taps)
         Parallel.forEach(items) { item in
             let group = item / (blockChunks * chunks)
             let rest = item % (blockChunks * chunks)
@@ -261,21 +281,35 @@ public final class PackedConvolution2D: @unchecked Sendable {
             let firstBlock = blocks * blockChunk / blockChunks, endBlock = blocks * (blockChunk + 1) / blockChunks
             let firstTile = chunk * tilesPerChunk, endTile = min(tiles, firstTile + tilesPerChunk)
             let groupInput = planes + group * cg * channelStride
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: rows * lanes) { tileBuffer in
-                let tile = tileBuffer.baseAddress!
-                for block in firstBlock..<endBlock {
-                    let packed = UnsafePointer(weights + (group * blocks + block) * cg * taps * rows)
-                    let blockBias = UnsafePointer(bias + (group * blocks + block) * rows)
-                    let rowsValid = min(rows, mg - block * rows)
-                    for t in firstTile..<endTile {
-                        let q0 = t * lanes
-                        if oneTap {
-                            ConvolutionMicroKernel.tileOneTap(channels: cg, channelStride: channelStride, input: groupInput + q0,
-                                                              weights: packed, bias: blockBias, tile: tile)
-                        } else {
-                            ConvolutionMicroKernel.tile(channels: cg, taps: taps, tapOffsets: tapOffsets, channelStride: channelStride,
-                                                        input: groupInput + q0, weights: packed, bias: blockBias, tile: tile)
+            let blockCount = endBlock - firstBlock
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: blockCount * rows * lanes) { tileBuffer in
+                let tiles = tileBuffer.baseAddress!
+                for t in firstTile..<endTile {
+                    let q0 = t * lanes
+                    // Channels in blocks small enough that the tile's input stays in L1 while
+                    // every output-channel block of the item uses it.
+                    var c0 = 0
+                    while c0 < cg {
+                        let count = min(channelBlock, cg - c0)
+                        for block in firstBlock..<endBlock {
+                            let packed = UnsafePointer(weights + ((group * blocks + block) * cg + c0) * taps * rows)
+                            let blockBias = UnsafePointer(bias + (group * blocks + block) * rows)
+                            let tile = tiles + (block - firstBlock) * rows * lanes
+                            if oneTap {
+                                ConvolutionMicroKernel.tileOneTap(channels: count, channelStride: channelStride,
+                                                                  input: groupInput + c0 * channelStride + q0, weights: packed,
+                                                                  bias: blockBias, accumulate: c0 > 0, tile: tile)
+                            } else {
+                                ConvolutionMicroKernel.tile(channels: count, taps: taps, tapOffsets: tapOffsets,
+                                                            channelStride: channelStride, input: groupInput + c0 * channelStride + q0,
+                                                            weights: packed, bias: blockBias, accumulate: c0 > 0, tile: tile)
+                            }
                         }
+                        c0 += count
+                    }
+                    for block in firstBlock..<endBlock {
+                        let tile = tiles + (block - firstBlock) * rows * lanes
+                        let rowsValid = min(rows, mg - block * rows)
                         if activation != .identity {
                             ActivationKernels.applySerial(activation, input: tile, output: tile, count: rowsValid * lanes)
                         }
@@ -334,7 +368,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
                 d.storeBytes(of: s.loadUnaligned(as: Float8.self), as: Float8.self)
                 d.storeBytes(of: s.loadUnaligned(fromByteOffset: 32, as: Float8.self), toByteOffset: 32, as: Float8.self)
             } else {
-                (plane + q0).update(from: src, count: count)
+                for j in 0..<count { plane[q0 + j] = src[j] }
             }
             return
         }
@@ -347,7 +381,16 @@ public final class PackedConvolution2D: @unchecked Sendable {
                 continue
             }
             let run = min(ow - ox, end - q)
-            (plane + oy * ow + ox).update(from: src + (q - q0), count: run)
+            let from = src + (q - q0), to = plane + oy * ow + ox
+            var j = 0
+            if run >= 8 {
+                UnsafeMutableRawPointer(to).storeBytes(of: UnsafeRawPointer(from).loadUnaligned(as: Float8.self), as: Float8.self)
+                j = 8
+            }
+            while j < run {
+                to[j] = from[j]
+                j += 1
+            }
             q += run
         }
     }

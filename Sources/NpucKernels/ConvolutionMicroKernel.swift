@@ -7,20 +7,18 @@ enum ConvolutionMicroKernel {
     static let rows = 6
     static let lanes = 16
 
-    /// Accumulates one tile and stores it row-major (6 × 16) into `tile`.
-    /// - `input` points at the tile's first position in channel 0 of the (phase-plane) input;
-    ///   channel c starts `channelStride` floats later; tap t reads `tapOffsets[t]` floats further.
+    /// Accumulates one tile over `channels` input channels and stores it row-major (6 × 16) into
+    /// `tile`, starting from the bias or, when `accumulate` is set, from the tile's contents
+    /// (so a long channel loop can be split into blocks without changing the order of the sums).
+    /// - `input` points at the tile's first position in the first channel of the (phase-plane)
+    ///   input; each next channel starts `channelStride` floats later; tap t reads
+    ///   `tapOffsets[t]` floats further.
     /// - `weights` holds, for c then t, the 6 weights of the tile's output channels.
     @inline(never)
     static func tile(channels: Int, taps: Int, tapOffsets: UnsafePointer<Int>, channelStride: Int,
                      input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                     tile: UnsafeMutablePointer<Float>) {
-        var c00 = Float8(repeating: bias[0]), c01 = c00
-        var c10 = Float8(repeating: bias[1]), c11 = c10
-        var c20 = Float8(repeating: bias[2]), c21 = c20
-        var c30 = Float8(repeating: bias[3]), c31 = c30
-        var c40 = Float8(repeating: bias[4]), c41 = c40
-        var c50 = Float8(repeating: bias[5]), c51 = c50
+                     accumulate: Bool, tile: UnsafeMutablePointer<Float>) {
+        var (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51) = start(bias, accumulate, tile)
         var w = weights
         var channel = UnsafeRawPointer(input)
         let channelBytes = channelStride &* 4
@@ -45,13 +43,8 @@ enum ConvolutionMicroKernel {
     /// The same tile for a single tap at offset 0 (1×1 convolutions read each channel once).
     @inline(never)
     static func tileOneTap(channels: Int, channelStride: Int, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-                           bias: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>) {
-        var c00 = Float8(repeating: bias[0]), c01 = c00
-        var c10 = Float8(repeating: bias[1]), c11 = c10
-        var c20 = Float8(repeating: bias[2]), c21 = c20
-        var c30 = Float8(repeating: bias[3]), c31 = c30
-        var c40 = Float8(repeating: bias[4]), c41 = c40
-        var c50 = Float8(repeating: bias[5]), c51 = c50
+                           bias: UnsafePointer<Float>, accumulate: Bool, tile: UnsafeMutablePointer<Float>) {
+        var (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51) = start(bias, accumulate, tile)
         var w = weights
         var p = UnsafeRawPointer(input)
         let channelBytes = channelStride &* 4
@@ -68,6 +61,24 @@ enum ConvolutionMicroKernel {
             p += channelBytes
         }
         store(tile, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+    }
+
+    /// The twelve accumulators at the start of a tile: the bias, or the partial sums in `tile`.
+    @inline(__always)
+    private static func start(_ bias: UnsafePointer<Float>, _ accumulate: Bool, _ tile: UnsafeMutablePointer<Float>)
+        -> (Float8, Float8, Float8, Float8, Float8, Float8, Float8, Float8, Float8, Float8, Float8, Float8) {
+        if accumulate {
+            let t = UnsafeRawPointer(tile)
+            return (t.loadUnaligned(fromByteOffset: 0, as: Float8.self), t.loadUnaligned(fromByteOffset: 32, as: Float8.self),
+                    t.loadUnaligned(fromByteOffset: 64, as: Float8.self), t.loadUnaligned(fromByteOffset: 96, as: Float8.self),
+                    t.loadUnaligned(fromByteOffset: 128, as: Float8.self), t.loadUnaligned(fromByteOffset: 160, as: Float8.self),
+                    t.loadUnaligned(fromByteOffset: 192, as: Float8.self), t.loadUnaligned(fromByteOffset: 224, as: Float8.self),
+                    t.loadUnaligned(fromByteOffset: 256, as: Float8.self), t.loadUnaligned(fromByteOffset: 288, as: Float8.self),
+                    t.loadUnaligned(fromByteOffset: 320, as: Float8.self), t.loadUnaligned(fromByteOffset: 352, as: Float8.self))
+        }
+        let b0 = Float8(repeating: bias[0]), b1 = Float8(repeating: bias[1]), b2 = Float8(repeating: bias[2])
+        let b3 = Float8(repeating: bias[3]), b4 = Float8(repeating: bias[4]), b5 = Float8(repeating: bias[5])
+        return (b0, b0, b1, b1, b2, b2, b3, b3, b4, b4, b5, b5)
     }
 
     @inline(__always)

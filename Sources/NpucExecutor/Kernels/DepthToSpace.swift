@@ -24,7 +24,8 @@ extension ReferenceKernels {
         }
     }
 
-    /// y[n, (by·b + bx)·C + c, h, w] = x[n, c, h·b + by, w·b + bx].
+    /// y[n, channel, h, w] = x[n, c, h·b + by, w·b + bx] with channel = (by·b + bx)·C + c (DCR)
+    /// or c·b² + by·b + bx (CRD), C the input channel count.
     public static func spaceToDepth(_ op: SpaceToDepth, x: FloatView, y: MutableFloatView) {
         let b = op.blockSize
         let (batch, outC, outH, outW) = (y.shape[0], y.shape[1], y.shape[2], y.shape[3])
@@ -32,7 +33,7 @@ extension ReferenceKernels {
         var i = 0
         for n in 0..<batch {
             for oc in 0..<outC {
-                let block = oc / inC, c = oc % inC
+                let (block, c) = op.mode == .dcr ? (oc / inC, oc % inC) : (oc % (b * b), oc / (b * b))
                 let (by, bx) = (block / b, block % b)
                 for h in 0..<outH {
                     for w in 0..<outW {
