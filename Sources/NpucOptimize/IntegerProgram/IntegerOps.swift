@@ -227,11 +227,12 @@ public struct IntegerPRelu: Hashable, Sendable, Codable {
 }
 
 /// Softmax along `axis`: d_i = q_i − max_j q_j; E = exponentials[−d] (= RoundHalfAway(exp(S_in ·
-/// d) · 2^16)); sum = Σ E(d_j); q_i = Clamp(Z_out + ⌊(2 · E(d_i) · R + sum · 2^16) / (2 · sum ·
-/// 2^16)⌋, 0, Q) with R = `reciprocal` = RoundHalfAway(2^16 / S_out).
+/// d) · 2^F), F = 16 for 8-bit and 24 for 16-bit outputs); sum = Σ E(d_j); q_i = Clamp(Z_out +
+/// ⌊(2 · E(d_i) · R + sum · 2^16) / (2 · sum · 2^16)⌋, 0, Q) with R = `reciprocal` =
+/// RoundHalfAway(2^16 / S_out), in 64-bit integers.
 public struct IntegerSoftmax: Hashable, Sendable, Codable {
     public var axis: Int
-    /// int32, Q_in + 1 entries.
+    /// int32, Q_in + 1 entries, E(0) = 2^F.
     @Parameter public var exponentials: Tensor
     public var reciprocal: Int64
 

@@ -152,9 +152,14 @@ struct LayerValidator {
                 throw fail("the exponential table is \(TensorType(a.exponentials.dataType, a.exponentials.shape)), expected int32[\(inputs[0].domain.maxQ + 1)]")
             }
             let e = a.exponentials.int64s
-            guard e.first == 65536, e.allSatisfy({ (0...65536).contains($0) }) else { throw fail("the exponentials must start at E(0) = 2^16 and lie in [0, 2^16]") }
-            guard (1...(Int64(1) << 40)).contains(a.reciprocal) else { throw fail("the reciprocal \(a.reciprocal) is outside [1, 2^40]") }
-            guard inputs[0].shape[a.axis] <= 1 << 28 else { throw fail("the softmax axis is longer than 2^28") }
+            let one = Int64(1) << Int64(LookupTables.softmaxPrecision(outputBits: outputs[0].domain.bits))
+            guard e.first == one, e.allSatisfy({ (0...one).contains($0) }) else {
+                throw fail("the exponentials must start at E(0) = \(one) and lie in [0, \(one)] for a \(outputs[0].domain.bits)-bit output")
+            }
+            guard a.reciprocal >= 1, a.reciprocal < (Int64(1) << 61) / one else {
+                throw fail("the reciprocal \(a.reciprocal) is outside [1, 2^61 / E(0))")
+            }
+            guard inputs[0].shape[a.axis] <= 1 << 20 else { throw fail("the softmax axis is longer than 2^20") }
         }
     }
 

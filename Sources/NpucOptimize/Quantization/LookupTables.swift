@@ -44,19 +44,25 @@ public enum LookupTables {
         return QuantDomain.tensor(shape: [input.maxQ + 1], values: values, bits: output.bits)
     }
 
-    /// E(d) = RoundHalfAway(exp(S_in · d) · 2^16) for d = 0, −1, …, −Q_in, indexed by −d
-    /// (int32 entries, at most 65,536).
-    public static func softmaxExponentials(input: QuantDomain) -> Tensor {
-        let values = (0...input.maxQ).map { k in Int32(Rounding.roundHalfAway(Foundation.exp(-input.scale * Double(k)) * 65536)) }
+    /// F, the fixed-point precision of softmax exponentials: 16 for 8-bit outputs, 24 for
+    /// 16-bit outputs (2^16 would leave each exponential half a 16-bit output step off).
+    public static func softmaxPrecision(outputBits: Int) -> Int { outputBits == 16 ? 24 : 16 }
+
+    /// E(d) = RoundHalfAway(exp(S_in · d) · 2^F) for d = 0, −1, …, −Q_in, indexed by −d (int32
+    /// entries, Q_in + 1 of them), F = `softmaxPrecision(outputBits:)`.
+    public static func softmaxExponentials(input: QuantDomain, outputBits: Int) -> Tensor {
+        let one = Double(sign: .plus, exponent: softmaxPrecision(outputBits: outputBits), significand: 1)
+        let values = (0...input.maxQ).map { k in Int32(Rounding.roundHalfAway(Foundation.exp(-input.scale * Double(k)) * one)) }
         return Tensor(shape: [input.maxQ + 1], storage: .int32(values))
     }
 
-    /// R = RoundHalfAway(2^16 / S_out), the softmax output's reciprocal scale; refused above 2^40
-    /// so that 2 · E · R stays far inside 64 bits.
+    /// R = RoundHalfAway(2^16 / S_out), the softmax output's reciprocal scale; refused unless
+    /// 1 ≤ R < 2^(61 − F), which keeps 2 · E · R inside 64 bits.
     public static func softmaxReciprocal(output: QuantDomain, layer: String) throws(QuantizationError) -> Int64 {
         let r = Rounding.roundHalfAway(65536 / output.scale)
-        guard r.isFinite, r >= 1, r <= 1_099_511_627_776 else {
-            throw QuantizationError("layer '\(layer)': the softmax output scale \(output.scale) gives a reciprocal \(r) outside [1, 2^40]; its calibrated range is degenerate — force the range [0, 1]")
+        let limit = Double(sign: .plus, exponent: 61 - softmaxPrecision(outputBits: output.bits), significand: 1)
+        guard r.isFinite, r >= 1, r < limit else {
+            throw QuantizationError("layer '\(layer)': the softmax output scale \(output.scale) gives a reciprocal \(r) outside [1, \(limit)); its calibrated range is degenerate — force the range [0, 1]")
         }
         return Int64(r)
     }

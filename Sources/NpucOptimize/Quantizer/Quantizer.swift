@@ -300,7 +300,7 @@ struct QuantizerSession {
             let input = try domain(of: node.inputs[0], in: layer)
             let out = try assignDomain(layer.outputs[0], bits: precision.activationBits)
             let r = try LookupTables.softmaxReciprocal(output: out, layer: layer.name)
-            append(layer, inputs: node.inputs, op: .softmax(IntegerSoftmax(axis: a.axis, exponentials: LookupTables.softmaxExponentials(input: input), reciprocal: r)))
+            append(layer, inputs: node.inputs, op: .softmax(IntegerSoftmax(axis: a.axis, exponentials: LookupTables.softmaxExponentials(input: input, outputBits: out.bits), reciprocal: r)))
         case .batchNorm:
             throw QuantizationError("node '\(node.name)' (\(node.displayName)) is a batch normalization; the graph must be prepared first")
         }

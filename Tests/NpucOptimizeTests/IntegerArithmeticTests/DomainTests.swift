@@ -105,7 +105,9 @@ struct DomainTests {
         #expect(logTable[100] == 0)          // log 0 = −∞ saturates to 0
         #expect(logTable[50] == 20)          // log of a negative number is NaN, taken as 0 → Z
         #expect(logTable[110] == 20)         // log 1 = 0
-        let e = LookupTables.softmaxExponentials(input: input).int64s
+        let e = LookupTables.softmaxExponentials(input: input, outputBits: 8).int64s
         #expect(e.count == 256 && e[0] == 65536 && e[10] == Int64(roundHalfAway(exp(-1.0) * 65536)))
+        let e24 = LookupTables.softmaxExponentials(input: input, outputBits: 16).int64s
+        #expect(e24[0] == 1 << 24 && e24[10] == Int64(roundHalfAway(exp(-1.0) * 0x1p24)))
     }
 }

@@ -3,6 +3,7 @@
 // (which must agree bit for bit).
 
 import Foundation
+import NpucExecutor
 import NpucGraph
 import NpucOptimize
 import Testing
@@ -118,3 +119,27 @@ func flatIndex(_ index: [Int], _ shape: [Int]) -> Int {
     for (i, d) in zip(index, shape) { f = f * d + i }
     return f
 }
+
+/// The float executor's reference result of one op (ONNX semantics) on float inputs and
+/// constants: the oracle for layers whose integer form copies, selects or averages values.
+func floatReference(_ op: Op, inputs: [([Int], [Float])], constants: [([Int], [Float])] = []) throws -> [[Float]] {
+    var g = Graph(name: "oracle")
+    var ids = [ValueID]()
+    for (i, input) in inputs.enumerated() {
+        let id = g.addValue(name: "i\(i)", type: .float32(input.0))
+        g.inputs.append(id)
+        ids.append(id)
+    }
+    for (i, k) in constants.enumerated() { ids.append(g.addConstant(name: "k\(i)", tensor: Tensor(shape: k.0, float32: k.1))) }
+    let types = try op.inferOutputTypes(ids.map { g.type(of: $0) })
+    let outs = try g.addNode(name: "n", sourceNames: ["n"], op: op, inputs: ids, outputNames: types.indices.map { "o\($0)" })
+    g.outputs = outs
+    let executor = try FloatExecutor(g, options: .init(kernels: .reference))
+    var feeds = [String: Tensor]()
+    for (i, input) in inputs.enumerated() { feeds["i\(i)"] = Tensor(shape: input.0, float32: input.1) }
+    let result = try executor.run(feeds)
+    return outs.indices.map { result["o\($0)"]!.floats }
+}
+
+/// Dequantized integers as Float (exact for the power-of-two scales the tests use).
+func dequantizedFloats(_ q: [Int], _ d: QuantDomain) -> [Float] { q.map { Float(d.dequantize($0)) } }
