@@ -10,7 +10,7 @@ final class ExecutionPlan: Sendable {
     let memory: MemoryPlan
     let pool: ArenaPool
 
-    init(graph: Graph, constants: ConstantStore, fast: Bool, fuseActivations: Bool) throws(ExecutorError) {
+    init(graph: Graph, constants: ConstantStore, fast: Bool, fuseActivations: Bool, winograd: Bool) throws(ExecutorError) {
         var steps: [any ExecutionStep] = []
         let consumers = graph.consumers()
         let outputs = Set(graph.outputs)
@@ -33,7 +33,7 @@ final class ExecutionPlan: Sendable {
                     follower = readers[0].index
                 }
                 if let step = ConvolutionStep(node: node, op: op, graph: graph, constants: constants, output: destination,
-                                              activation: activation) {
+                                              activation: activation, winograd: winograd) {
                     steps.append(step)
                     if let follower { absorbed.insert(follower) }
                     continue

@@ -1,12 +1,12 @@
 // Fast 2-D convolution (NCHW, any kernel, stride, dilation, padding and group count) as an
-// implicit GEMM without im2col. The input is rearranged once per call into zero-padded "phase
-// planes" (one per stride phase that a kernel tap uses), laid out so that every tap of every
-// output position is a fixed offset from the output's flattened index q = oy·Wq + ox. A tile of
-// 16 consecutive q is then one unaligned vector load per (channel, tap); the columns
-// ox ∈ [OW, Wq) are computed and dropped. When stride is 1 and there is no padding the input
-// itself is the plane. Depthwise convolutions (one input channel per group) use a per-channel
-// loop over the same planes. Accumulation order equals the reference convolution's, so results
-// are bit-identical to it (see ConvolutionMicroKernel).
+// implicit GEMM without im2col. Work is split into bands of output rows; each band first copies
+// the input rows it needs into zero-padded "phase planes" (one per stride phase that a kernel
+// tap uses), in a buffer small enough to stay in the L2 cache, laid out so that every tap of
+// every output position is a fixed offset from the position's flattened index q = oy·Wq + ox. A
+// tile of 16 consecutive q is then one unaligned vector load per (channel, tap); the columns
+// ox ∈ [OW, Wq) are computed and dropped. Depthwise convolutions (one input channel per group)
+// use a per-channel loop over the same planes. Accumulation order equals the reference
+// convolution's, so results are bit-identical to it (see ConvolutionMicroKernel).
 
 public struct Conv2DGeometry: Sendable, Hashable {
     public var batch: Int
@@ -43,32 +43,33 @@ public struct Conv2DGeometry: Sendable, Hashable {
     }
 }
 
-/// Weights packed for the fast convolution, plus the plane layout; immutable after creation,
-/// so one instance serves concurrent calls (each with its own scratch).
+/// Weights packed for the fast convolution, plus the band layout; immutable after creation, so
+/// one instance serves concurrent calls.
 public final class PackedConvolution2D: @unchecked Sendable {
     public let geometry: Conv2DGeometry
-    /// Floats a direct (plane-less) input may be read past the end of the input tensor; the
-    /// values read there only reach dropped lanes, but the memory must be readable.
-    public static let inputOverread = 16
-    /// Floats of scratch memory `run` needs (0 when the input is read in place).
-    public let scratchCount: Int
+    /// Floats of scratch memory `run` needs (none: bands live in per-thread buffers).
+    public let scratchCount = 0
 
     let groupInputChannels: Int
     let groupOutputChannels: Int
     let taps: Int
     let blocks: Int
     let depthwise: Bool
-    let usesPlanes: Bool
-    let planeHeight: Int
-    let planeWidth: Int
-    let channelStride: Int
     /// Phase (row phase, column phase) of each plane.
     let phases: [(Int, Int)]
+    /// Plane rows beyond a band's output rows that its taps reach (kernel height over stride).
+    let extraRows: Int
+    /// Output rows per band, and the width Wq of a plane row.
+    let bandRows: Int
+    let planeWidth: Int
+    /// Floats from one channel's planes to the next in a band buffer.
+    let channelStride: Int
     let weights: UnsafeMutablePointer<Float>
     let bias: UnsafeMutablePointer<Float>
     let tapOffsets: UnsafeMutablePointer<Int>
-    let weightCount: Int
-    let biasCount: Int
+
+    /// Target size of one band buffer (floats, 256 KiB): half of a 512 KiB L2 cache.
+    static let bandBufferTarget = 64_000
 
     /// - weights: ONNX layout [M, C/groups, kh, kw]; bias: [M] or nil.
     public init(geometry g: Conv2DGeometry, weights w: UnsafePointer<Float>, bias b: UnsafePointer<Float>?) {
@@ -83,59 +84,58 @@ public final class PackedConvolution2D: @unchecked Sendable {
         groupOutputChannels = mg
         self.taps = taps
         depthwise = cg == 1
-        let blocks = (mg + ConvolutionMicroKernel.rows - 1) / ConvolutionMicroKernel.rows
+        let rows = ConvolutionMicroKernel.rows
+        let blocks = (mg + rows - 1) / rows
         self.blocks = blocks
 
-        // Plane layout.
-        let direct = g.strideY == 1 && g.strideX == 1 && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
-        usesPlanes = !direct
+        // Phase planes: tap (ky, kx) reads phase (ky·dy mod sy, kx·dx mod sx) at row offset
+        // ky·dy / sy and column offset kx·dx / sx.
         var phaseList: [(Int, Int)] = []
         var tapPhase = [Int](), tapRow = [Int](), tapColumn = [Int]()
         var maxRow = 0, maxColumn = 0
         for ky in 0..<g.kernelHeight {
             for kx in 0..<g.kernelWidth {
                 let vy = ky * g.dilationY, vx = kx * g.dilationX
-                let phase = direct ? (0, 0) : (vy % g.strideY, vx % g.strideX)
-                let row = direct ? vy : vy / g.strideY, column = direct ? vx : vx / g.strideX
+                let phase = (vy % g.strideY, vx % g.strideX)
                 var index = phaseList.firstIndex { $0 == phase }
                 if index == nil { phaseList.append(phase); index = phaseList.count - 1 }
                 tapPhase.append(index!)
-                tapRow.append(row)
-                tapColumn.append(column)
-                maxRow = max(maxRow, row)
-                maxColumn = max(maxColumn, column)
+                tapRow.append(vy / g.strideY)
+                tapColumn.append(vx / g.strideX)
+                maxRow = max(maxRow, vy / g.strideY)
+                maxColumn = max(maxColumn, vx / g.strideX)
             }
         }
         phases = phaseList
-        if direct {
-            planeHeight = g.inputHeight
-            planeWidth = g.inputWidth
-            channelStride = g.inputHeight * g.inputWidth
-        } else {
-            planeHeight = g.outputHeight + maxRow
-            planeWidth = g.outputWidth + maxColumn
-            channelStride = phaseList.count * planeHeight * planeWidth
-        }
-        scratchCount = direct ? 0 : g.inputChannels * channelStride + 64
+        extraRows = maxRow
+        planeWidth = g.outputWidth + maxColumn
+        // Bands: as many output rows as fit the buffer target (channels of one group, or a few
+        // channels for depthwise), and at least two bands per core when the map allows.
+        let bufferChannels = depthwise ? 1 : cg
+        let perRow = bufferChannels * phaseList.count * planeWidth
+        var bandRows = max(1, Self.bandBufferTarget / max(perRow, 1) - maxRow)
+        bandRows = min(bandRows, max(1, (g.outputHeight + 2 * Parallel.coreCount - 1) / (2 * Parallel.coreCount)))
+        self.bandRows = bandRows
+        let planeRows = bandRows + maxRow
+        // Pad the channel stride off multiples of 4 KiB so channels do not alias in the cache.
+        var stride = phaseList.count * planeRows * planeWidth
+        if stride % 1024 < 32 { stride += 48 }
+        channelStride = stride
         tapOffsets = .allocate(capacity: taps)
         for t in 0..<taps {
-            tapOffsets[t] = tapPhase[t] * planeHeight * planeWidth + tapRow[t] * planeWidth + tapColumn[t]
+            tapOffsets[t] = tapPhase[t] * planeRows * planeWidth + tapRow[t] * planeWidth + tapColumn[t]
         }
 
-        // Weights and bias.
         if depthwise {
-            weightCount = g.outputChannels * taps
-            weights = .allocate(capacity: weightCount)
-            weights.update(from: w, count: weightCount)
-            biasCount = g.outputChannels
-            bias = .allocate(capacity: biasCount)
+            weights = .allocate(capacity: g.outputChannels * taps)
+            weights.update(from: w, count: g.outputChannels * taps)
+            bias = .allocate(capacity: g.outputChannels)
             for m in 0..<g.outputChannels { bias[m] = b?[m] ?? 0 }
         } else {
-            let rows = ConvolutionMicroKernel.rows
-            weightCount = g.groups * blocks * cg * taps * rows
+            let weightCount = g.groups * blocks * cg * taps * rows
             weights = .allocate(capacity: weightCount)
             weights.initialize(repeating: 0, count: weightCount)
-            biasCount = g.groups * blocks * rows
+            let biasCount = g.groups * blocks * rows
             bias = .allocate(capacity: biasCount)
             bias.initialize(repeating: 0, count: biasCount)
             for group in 0..<g.groups {
@@ -163,60 +163,53 @@ public final class PackedConvolution2D: @unchecked Sendable {
         tapOffsets.deallocate()
     }
 
-    /// Computes the convolution of `input` ([N, C, H, W]) into `output` ([N, M, OH, OW]), applying
-    /// `activation` to every output. `scratch` must hold `scratchCount` floats; when
-    /// `scratchCount` is 0, `inputOverread` floats past the input's end must be readable.
+    /// Computes the convolution of `input` ([N, C, H, W]) into `output` ([N, M, OH, OW]),
+    /// applying `activation` to every output. `scratch` is unused (kept for symmetry with the
+    /// other convolution kernels).
     public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                    scratch: UnsafeMutablePointer<Float>?, activation: PointwiseFunction = .identity) {
+                    scratch: UnsafeMutablePointer<Float>? = nil, activation: PointwiseFunction = .identity) {
         let g = geometry
         let inputBatchStride = g.inputChannels * g.inputHeight * g.inputWidth
         let outputBatchStride = g.outputChannels * g.outputHeight * g.outputWidth
         for n in 0..<g.batch {
-            let source = input + n * inputBatchStride
-            let planes: UnsafePointer<Float>
-            if usesPlanes {
-                guard let scratch else { preconditionFailure("convolution needs \(scratchCount) floats of scratch") }
-                preparePlanes(source, into: scratch)
-                planes = UnsafePointer(scratch)
-            } else {
-                planes = source
-            }
-            let out = output + n * outputBatchStride
             if depthwise {
-                runDepthwise(planes: planes, output: out, activation: activation)
+                runDepthwise(input: input + n * inputBatchStride, output: output + n * outputBatchStride, activation: activation)
             } else {
-                runGEMM(planes: planes, output: out, activation: activation)
+                runGEMM(input: input + n * inputBatchStride, output: output + n * outputBatchStride, activation: activation)
             }
         }
     }
 
-    // MARK: Planes
+    // MARK: Bands
 
-    private func preparePlanes(_ source: UnsafePointer<Float>, into scratch: UnsafeMutablePointer<Float>) {
+    /// Copies the plane rows of output rows [oy0, oy0 + bandRows) for `channels` input channels
+    /// starting at `firstChannel` into `buffer` (zeros where taps read padding).
+    private func fillBand(_ input: UnsafePointer<Float>, firstChannel: Int, channels: Int, firstRow oy0: Int,
+                          into buffer: UnsafeMutablePointer<Float>) {
         let g = geometry
-        let channels = g.inputChannels
-        let parts = Parallel.partCount(work: channels * channelStride, minimumPerPart: 1 << 14)
-        Parallel.forRanges(channels, parts: parts) { range in
-            for c in range {
-                let src = source + c * g.inputHeight * g.inputWidth
-                for (index, phase) in phases.enumerated() {
-                    fillPlane(src, phase: phase, into: scratch + c * channelStride + index * planeHeight * planeWidth)
-                }
+        let planeRows = bandRows + extraRows
+        for c in 0..<channels {
+            let src = input + (firstChannel + c) * g.inputHeight * g.inputWidth
+            for (index, phase) in phases.enumerated() {
+                let dst = buffer + c * channelStride + index * planeRows * planeWidth
+                fillRows(src, phase: phase, firstRow: oy0, rows: planeRows, into: dst)
             }
         }
-        (scratch + channels * channelStride).initialize(repeating: 0, count: 64)
+        (buffer + channels * channelStride).initialize(repeating: 0, count: 64)
     }
 
-    private func fillPlane(_ src: UnsafePointer<Float>, phase: (Int, Int), into dst: UnsafeMutablePointer<Float>) {
+    /// Plane rows i ∈ [0, rows) of phase (a, b): element j is the input at
+    /// (sy·(oy0 + i) + a − padTop, sx·j + b − padLeft), or 0 outside the input.
+    private func fillRows(_ src: UnsafePointer<Float>, phase: (Int, Int), firstRow oy0: Int, rows: Int,
+                          into dst: UnsafeMutablePointer<Float>) {
         let g = geometry
         let (a, b) = phase
         let wq = planeWidth
-        // Columns j whose source x = strideX·j + b − padLeft lies in [0, W).
         let jLow = max(0, ceilDivide(g.padLeft - b, g.strideX))
         let jHigh = min(wq, floorDivide(g.inputWidth - 1 + g.padLeft - b, g.strideX) + 1)
-        for i in 0..<planeHeight {
+        for i in 0..<rows {
             let row = dst + i * wq
-            let y = g.strideY * i + a - g.padTop
+            let y = g.strideY * (oy0 + i) + a - g.padTop
             guard y >= 0, y < g.inputHeight, jLow < jHigh else {
                 row.initialize(repeating: 0, count: wq)
                 continue
@@ -254,37 +247,34 @@ public final class PackedConvolution2D: @unchecked Sendable {
 
     /// Multiply-accumulates per output (channels × taps) done before moving to the next
     /// output-channel block; sized so a tile's input rows stay in the L1 cache.
-    static let channelBlockTargetDefault = 144
-    nonisolated(unsafe) public static var channelBlockTarget = channelBlockTargetDefault
-    private var channelBlockTarget: Int { Self.channelBlockTarget }
+    nonisolated(unsafe) public static var channelBlockTarget = 144
 
-    private var positionCount: Int { (geometry.outputHeight - 1) * planeWidth + geometry.outputWidth }
-
-    private func runGEMM(planes: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, activation: PointwiseFunction) {
+    private func runGEMM(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, activation: PointwiseFunction) {
         let g = geometry
         let rows = ConvolutionMicroKernel.rows, lanes = ConvolutionMicroKernel.lanes
-        let positions = positionCount
-        let tiles = (positions + lanes - 1) / lanes
-        let tilesPerChunk = 8
-        let chunks = (tiles + tilesPerChunk - 1) / tilesPerChunk
+        let bands = (g.outputHeight + bandRows - 1) / bandRows
         let wanted = Parallel.coreCount * 4
-        let blockChunks = g.groups * chunks >= wanted ? 1 : min(blocks, (wanted + g.groups * chunks - 1) / (g.groups * chunks))
-        let items = g.groups * blockChunks * chunks
+        let blockChunks = g.groups * bands >= wanted ? 1 : min(blocks, (wanted + g.groups * bands - 1) / (g.groups * bands))
+        let items = g.groups * bands * blockChunks
         let cg = groupInputChannels, mg = groupOutputChannels
         let outputPlane = g.outputHeight * g.outputWidth
         let oneTap = taps == 1 && tapOffsets[0] == 0
-        let channelBlock = max(4, channelBlockTarget / taps)
+        let channelBlock = max(4, Self.channelBlockTarget / taps)
+        let bufferCount = cg * channelStride + 64
         Parallel.forEach(items) { item in
-            let group = item / (blockChunks * chunks)
-            let rest = item % (blockChunks * chunks)
-            let blockChunk = rest / chunks, chunk = rest % chunks
+            let group = item / (bands * blockChunks)
+            let rest = item % (bands * blockChunks)
+            let band = rest / blockChunks, blockChunk = rest % blockChunks
             let firstBlock = blocks * blockChunk / blockChunks, endBlock = blocks * (blockChunk + 1) / blockChunks
-            let firstTile = chunk * tilesPerChunk, endTile = min(tiles, firstTile + tilesPerChunk)
-            let groupInput = planes + group * cg * channelStride
-            let blockCount = endBlock - firstBlock
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: blockCount * rows * lanes) { tileBuffer in
-                let tiles = tileBuffer.baseAddress!
-                for t in firstTile..<endTile {
+            let oy0 = band * bandRows, bandHeight = min(bandRows, g.outputHeight - oy0)
+            let positions = (bandHeight - 1) * planeWidth + g.outputWidth
+            let tiles = (positions + lanes - 1) / lanes
+            let bandOutput = output + oy0 * g.outputWidth
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: bufferCount + (endBlock - firstBlock) * rows * lanes) { memory in
+                let planes = memory.baseAddress!
+                let tileBuffer = planes + bufferCount
+                fillBand(input, firstChannel: group * cg, channels: cg, firstRow: oy0, into: planes)
+                for t in 0..<tiles {
                     let q0 = t * lanes
                     // Channels in blocks small enough that the tile's input stays in L1 while
                     // every output-channel block of the item uses it.
@@ -294,28 +284,28 @@ public final class PackedConvolution2D: @unchecked Sendable {
                         for block in firstBlock..<endBlock {
                             let packed = UnsafePointer(weights + ((group * blocks + block) * cg + c0) * taps * rows)
                             let blockBias = UnsafePointer(bias + (group * blocks + block) * rows)
-                            let tile = tiles + (block - firstBlock) * rows * lanes
+                            let tile = tileBuffer + (block - firstBlock) * rows * lanes
                             if oneTap {
                                 ConvolutionMicroKernel.tileOneTap(channels: count, channelStride: channelStride,
-                                                                  input: groupInput + c0 * channelStride + q0, weights: packed,
+                                                                  input: planes + c0 * channelStride + q0, weights: packed,
                                                                   bias: blockBias, accumulate: c0 > 0, tile: tile)
                             } else {
                                 ConvolutionMicroKernel.tile(channels: count, taps: taps, tapOffsets: tapOffsets,
-                                                            channelStride: channelStride, input: groupInput + c0 * channelStride + q0,
+                                                            channelStride: channelStride, input: planes + c0 * channelStride + q0,
                                                             weights: packed, bias: blockBias, accumulate: c0 > 0, tile: tile)
                             }
                         }
                         c0 += count
                     }
                     for block in firstBlock..<endBlock {
-                        let tile = tiles + (block - firstBlock) * rows * lanes
+                        let tile = tileBuffer + (block - firstBlock) * rows * lanes
                         let rowsValid = min(rows, mg - block * rows)
                         if activation != .identity {
                             ActivationKernels.applySerial(activation, input: tile, output: tile, count: rowsValid * lanes)
                         }
                         for r in 0..<rowsValid {
                             let m = group * mg + block * rows + r
-                            storeTile(tile + r * lanes, firstPosition: q0, positions: positions, into: output + m * outputPlane)
+                            storeTile(tile + r * lanes, firstPosition: q0, positions: positions, into: bandOutput + m * outputPlane)
                         }
                     }
                 }
@@ -323,40 +313,47 @@ public final class PackedConvolution2D: @unchecked Sendable {
         }
     }
 
-    private func runDepthwise(planes: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, activation: PointwiseFunction) {
+    private func runDepthwise(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, activation: PointwiseFunction) {
         let g = geometry
         let lanes = ConvolutionMicroKernel.lanes
-        let positions = positionCount
-        let tiles = (positions + lanes - 1) / lanes
         let mg = groupOutputChannels
         let outputPlane = g.outputHeight * g.outputWidth
-        let parts = Parallel.partCount(work: g.outputChannels * tiles * taps, minimumPerPart: 2048)
-        Parallel.forRanges(g.outputChannels, parts: parts) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: lanes) { tileBuffer in
-                let tile = tileBuffer.baseAddress!
+        let bands = (g.outputHeight + bandRows - 1) / bandRows
+        let channelChunks = max(1, min(g.groups, (Parallel.coreCount * 4 + bands - 1) / bands))
+        Parallel.forEach(bands * channelChunks) { item in
+            let band = item / channelChunks, chunk = item % channelChunks
+            let firstGroup = g.groups * chunk / channelChunks, endGroup = g.groups * (chunk + 1) / channelChunks
+            let oy0 = band * bandRows, bandHeight = min(bandRows, g.outputHeight - oy0)
+            let positions = (bandHeight - 1) * planeWidth + g.outputWidth
+            let tiles = (positions + lanes - 1) / lanes
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: channelStride + 64 + lanes) { memory in
+                let plane = memory.baseAddress!
+                let tile = plane + channelStride + 64
                 let raw = UnsafeMutableRawPointer(tile)
-                for m in range {
-                    let plane = planes + (m / mg) * channelStride
-                    let w = UnsafePointer(weights + m * taps)
-                    for t in 0..<tiles {
-                        let q0 = t * lanes
-                        var (c0, c1) = ConvolutionMicroKernel.depthwiseTile(taps: taps, tapOffsets: tapOffsets, input: plane + q0,
-                                                                            weights: w, bias: bias[m])
-                        if activation != .identity {
-                            c0 = activation.apply(c0)
-                            c1 = activation.apply(c1)
+                for group in firstGroup..<endGroup {
+                    fillBand(input, firstChannel: group, channels: 1, firstRow: oy0, into: plane)
+                    for m in (group * mg)..<((group + 1) * mg) {
+                        let w = UnsafePointer(weights + m * taps)
+                        for t in 0..<tiles {
+                            let q0 = t * lanes
+                            var (c0, c1) = ConvolutionMicroKernel.depthwiseTile(taps: taps, tapOffsets: tapOffsets, input: plane + q0,
+                                                                                weights: w, bias: bias[m])
+                            if activation != .identity {
+                                c0 = activation.apply(c0)
+                                c1 = activation.apply(c1)
+                            }
+                            raw.storeBytes(of: c0, toByteOffset: 0, as: Float8.self)
+                            raw.storeBytes(of: c1, toByteOffset: 32, as: Float8.self)
+                            storeTile(tile, firstPosition: q0, positions: positions, into: output + m * outputPlane + oy0 * g.outputWidth)
                         }
-                        raw.storeBytes(of: c0, toByteOffset: 0, as: Float8.self)
-                        raw.storeBytes(of: c1, toByteOffset: 32, as: Float8.self)
-                        storeTile(tile, firstPosition: q0, positions: positions, into: output + m * outputPlane)
                     }
                 }
             }
         }
     }
 
-    /// Copies the valid lanes of a 16-position tile row to the output plane (dropping the
-    /// columns ox ≥ OW and positions past the end).
+    /// Copies the valid lanes of a 16-position tile row to the output (dropping the columns
+    /// ox ≥ OW and positions past the band's end); `plane` is the band's first output row.
     @inline(__always)
     private func storeTile(_ src: UnsafePointer<Float>, firstPosition q0: Int, positions: Int, into plane: UnsafeMutablePointer<Float>) {
         let lanes = ConvolutionMicroKernel.lanes

@@ -94,6 +94,38 @@ enum ConvolutionMicroKernel {
         t.storeBytes(of: c50, toByteOffset: 320, as: Float8.self); t.storeBytes(of: c51, toByteOffset: 352, as: Float8.self)
     }
 
+    /// A plain GEMM tile for the Winograd path: 6 rows × 16 columns of A·B over `depth`, where A
+    /// is packed 6 values per k and B's row k is 16 floats at `b + k·bStride`; the result is
+    /// stored with rows `cStride` floats apart.
+    @inline(never)
+    static func gemmTile(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
+                         c: UnsafeMutablePointer<Float>, cStride: Int) {
+        var c00 = Float8(), c01 = Float8(), c10 = Float8(), c11 = Float8(), c20 = Float8(), c21 = Float8()
+        var c30 = Float8(), c31 = Float8(), c40 = Float8(), c41 = Float8(), c50 = Float8(), c51 = Float8()
+        var w = a
+        var p = UnsafeRawPointer(b)
+        let rowBytes = bStride &* 4
+        for _ in 0..<depth {
+            let b0 = p.loadUnaligned(as: Float8.self)
+            let b1 = p.loadUnaligned(fromByteOffset: 32, as: Float8.self)
+            var x = Float8(repeating: w[0]); c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            x = Float8(repeating: w[1]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            x = Float8(repeating: w[2]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+            x = Float8(repeating: w[3]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+            x = Float8(repeating: w[4]); c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+            x = Float8(repeating: w[5]); c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            w += 6
+            p += rowBytes
+        }
+        let out = UnsafeMutableRawPointer(c), s = cStride &* 4
+        out.storeBytes(of: c00, toByteOffset: 0, as: Float8.self); out.storeBytes(of: c01, toByteOffset: 32, as: Float8.self)
+        out.storeBytes(of: c10, toByteOffset: s, as: Float8.self); out.storeBytes(of: c11, toByteOffset: s + 32, as: Float8.self)
+        out.storeBytes(of: c20, toByteOffset: 2 * s, as: Float8.self); out.storeBytes(of: c21, toByteOffset: 2 * s + 32, as: Float8.self)
+        out.storeBytes(of: c30, toByteOffset: 3 * s, as: Float8.self); out.storeBytes(of: c31, toByteOffset: 3 * s + 32, as: Float8.self)
+        out.storeBytes(of: c40, toByteOffset: 4 * s, as: Float8.self); out.storeBytes(of: c41, toByteOffset: 4 * s + 32, as: Float8.self)
+        out.storeBytes(of: c50, toByteOffset: 5 * s, as: Float8.self); out.storeBytes(of: c51, toByteOffset: 5 * s + 32, as: Float8.self)
+    }
+
     /// One output channel × 16 positions (depthwise convolution: a single input channel).
     @inline(__always)
     static func depthwiseTile(taps: Int, tapOffsets: UnsafePointer<Int>, input: UnsafePointer<Float>,

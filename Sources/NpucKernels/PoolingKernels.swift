@@ -36,6 +36,19 @@ public enum PoolingKernels {
         return a > b ? a : b
     }
 
+    /// `maximum` on 8 lanes, lane for lane identical to the scalar form.
+    @inline(__always)
+    public static func maximum(_ a: Float8, _ b: Float8) -> Float8 {
+        // Larger value; on equality the one with the plus sign; a NaN operand yields the other.
+        var r = a.replacing(with: b, where: b .> a)
+        let equal = a .== b
+        let aMinus = unsafeBitCast(a, to: SIMD8<Int32>.self) .< 0
+        r.replace(with: b, where: equal .& aMinus)
+        r.replace(with: b, where: a .!= a)
+        r.replace(with: a, where: b .!= b)
+        return r
+    }
+
     /// Max pooling of `planes` planes; `scratch` must hold planes × inputHeight × outputWidth floats.
     public static func maxPool2D(_ g: Pool2DGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                  scratch: UnsafeMutablePointer<Float>) {
@@ -63,8 +76,18 @@ public enum PoolingKernels {
                     var y = oy * g.strideY - g.padTop
                     for _ in 0..<g.kernelHeight {
                         if y >= 0 && y < g.inputHeight {
-                            let line = rows + y * g.outputWidth
-                            for ox in 0..<g.outputWidth { out[ox] = maximum(out[ox], line[ox]) }
+                            let line = UnsafeRawPointer(rows + y * g.outputWidth), o = UnsafeMutableRawPointer(out)
+                            var ox = 0
+                            while ox + 8 <= g.outputWidth {
+                                let a = o.loadUnaligned(fromByteOffset: ox * 4, as: Float8.self)
+                                let b = line.loadUnaligned(fromByteOffset: ox * 4, as: Float8.self)
+                                o.storeBytes(of: maximum(a, b), toByteOffset: ox * 4, as: Float8.self)
+                                ox += 8
+                            }
+                            while ox < g.outputWidth {
+                                out[ox] = maximum(out[ox], (rows + y * g.outputWidth)[ox])
+                                ox += 1
+                            }
                         }
                         y += g.dilationY
                     }

@@ -1,5 +1,6 @@
-// The fast convolution step (1-D and 2-D, constant weights): NpucKernels' implicit GEMM, with
-// an optional activation applied as outputs are stored.
+// The fast convolution step (1-D and 2-D, constant weights): NpucKernels' implicit GEMM or, for
+// 3×3 stride-1 layers, Winograd F(4×4, 3×3); an optional activation is applied as outputs are
+// stored.
 
 import NpucGraph
 import NpucKernels
@@ -8,22 +9,36 @@ struct ConvolutionStep: ExecutionStep {
     let nodeName: String
     let input: ValueID
     let output: ValueID
-    let packed: PackedConvolution2D
+    let kernel: Kernel
     let activation: PointwiseFunction
+
+    enum Kernel: Sendable {
+        case direct(PackedConvolution2D)
+        case winograd(WinogradConvolution3x3)
+    }
 
     var reads: [ValueID] { [input] }
     var writes: [ValueID] { [output] }
-    var scratchCount: Int { packed.scratchCount }
+    var scratchCount: Int {
+        switch kernel {
+        case .direct(let k): return k.scratchCount
+        case .winograd(let k): return k.scratchCount
+        }
+    }
 
     func execute(_ context: StepContext) {
-        packed.run(input: context.input(input), output: context.pointer(output), scratch: context.scratch,
-                   activation: activation)
+        switch kernel {
+        case .direct(let k):
+            k.run(input: context.input(input), output: context.pointer(output), scratch: context.scratch, activation: activation)
+        case .winograd(let k):
+            k.run(input: context.input(input), output: context.pointer(output), scratch: context.scratch!, activation: activation)
+        }
     }
 
     /// The fast step for a convolution node with constant weights (and bias), or nil when the
     /// node has no fast path (3-D and higher, computed weights).
     init?(node: Node, op: Convolution, graph: Graph, constants: ConstantStore, output: ValueID? = nil,
-          activation: PointwiseFunction = .identity) {
+          activation: PointwiseFunction = .identity, winograd: Bool = true) {
         guard op.spatialRank <= 2, let weights = constants.pointer(node.inputs[1]) else { return nil }
         var bias: UnsafePointer<Float>? = nil
         if node.inputs.count > 2 {
@@ -43,7 +58,11 @@ struct ConvolutionStep: ExecutionStep {
         self.nodeName = node.displayName
         self.input = node.inputs[0]
         self.output = output ?? node.outputs[0]
-        self.packed = PackedConvolution2D(geometry: geometry, weights: UnsafePointer(weights), bias: bias)
+        if winograd && WinogradConvolution3x3.isApplicable(geometry) {
+            self.kernel = .winograd(WinogradConvolution3x3(geometry: geometry, weights: UnsafePointer(weights), bias: bias))
+        } else {
+            self.kernel = .direct(PackedConvolution2D(geometry: geometry, weights: UnsafePointer(weights), bias: bias))
+        }
         self.activation = activation
     }
 }
