@@ -276,6 +276,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
                 fillBand(input, firstChannel: group * cg, channels: cg, firstRow: oy0, into: planes)
                 for t in 0..<tiles {
                     let q0 = t * lanes
+                    let tileRow = q0 / planeWidth, tileColumn = q0 - tileRow * planeWidth
                     // Channels in blocks small enough that the tile's input stays in L1 while
                     // every output-channel block of the item uses it.
                     var c0 = 0
@@ -305,7 +306,8 @@ public final class PackedConvolution2D: @unchecked Sendable {
                         }
                         for r in 0..<rowsValid {
                             let m = group * mg + block * rows + r
-                            storeTile(tile + r * lanes, firstPosition: q0, positions: positions, into: bandOutput + m * outputPlane)
+                            storeTile(tile + r * lanes, firstPosition: q0, row: tileRow, column: tileColumn, positions: positions,
+                                      into: bandOutput + m * outputPlane)
                         }
                     }
                 }
@@ -336,6 +338,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
                         let w = UnsafePointer(weights + m * taps)
                         for t in 0..<tiles {
                             let q0 = t * lanes
+                            let tileRow = q0 / planeWidth, tileColumn = q0 - tileRow * planeWidth
                             var (c0, c1) = ConvolutionMicroKernel.depthwiseTile(taps: taps, tapOffsets: tapOffsets, input: plane + q0,
                                                                                 weights: w, bias: bias[m])
                             if activation != .identity {
@@ -344,7 +347,8 @@ public final class PackedConvolution2D: @unchecked Sendable {
                             }
                             raw.storeBytes(of: c0, toByteOffset: 0, as: Float8.self)
                             raw.storeBytes(of: c1, toByteOffset: 32, as: Float8.self)
-                            storeTile(tile, firstPosition: q0, positions: positions, into: output + m * outputPlane + oy0 * g.outputWidth)
+                            storeTile(tile, firstPosition: q0, row: tileRow, column: tileColumn, positions: positions,
+                                      into: output + m * outputPlane + oy0 * g.outputWidth)
                         }
                     }
                 }
@@ -353,9 +357,11 @@ public final class PackedConvolution2D: @unchecked Sendable {
     }
 
     /// Copies the valid lanes of a 16-position tile row to the output (dropping the columns
-    /// ox ≥ OW and positions past the band's end); `plane` is the band's first output row.
+    /// ox ≥ OW and positions past the band's end); `plane` is the band's first output row and
+    /// (row, column) = (q0 / Wq, q0 mod Wq), computed once per tile by the caller.
     @inline(__always)
-    private func storeTile(_ src: UnsafePointer<Float>, firstPosition q0: Int, positions: Int, into plane: UnsafeMutablePointer<Float>) {
+    private func storeTile(_ src: UnsafePointer<Float>, firstPosition q0: Int, row: Int, column: Int, positions: Int,
+                           into plane: UnsafeMutablePointer<Float>) {
         let lanes = ConvolutionMicroKernel.lanes
         let ow = geometry.outputWidth, wq = planeWidth
         if wq == ow {
@@ -369,12 +375,13 @@ public final class PackedConvolution2D: @unchecked Sendable {
             }
             return
         }
-        var q = q0
+        var q = q0, oy = row, ox = column
         let end = min(q0 + lanes, positions)
         while q < end {
-            let oy = q / wq, ox = q - oy * wq
             if ox >= ow {
-                q = (oy + 1) * wq
+                q += wq - ox
+                oy += 1
+                ox = 0
                 continue
             }
             let run = min(ow - ox, end - q)
@@ -389,6 +396,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
                 j += 1
             }
             q += run
+            ox += run
         }
     }
 }

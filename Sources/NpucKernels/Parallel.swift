@@ -10,8 +10,10 @@ import Darwin
 #endif
 
 public enum Parallel {
-    /// Cores available to kernels.
+    /// Cores the kernels use: the online processors, or `NPUC_THREADS` when set (1 runs every
+    /// kernel on the calling thread).
     public static let coreCount: Int = {
+        if let text = getenv("NPUC_THREADS"), let n = Int(String(cString: text)), n >= 1 { return n }
         #if canImport(Glibc) || canImport(Darwin)
         let n = sysconf(Int32(_SC_NPROCESSORS_ONLN))
         return n > 0 ? n : 1

@@ -2,11 +2,11 @@
 """Executor benchmark: YOLOv8n-DocLayNet cut at 640, fp32, batch 1, both cores — npuc's float
 executor side by side with ONNX Runtime (CPU, 2 intra-op threads) in the same run.
 
-Rounds alternate ORT and npuc (a fresh `npuc-bench` process per round), so both see the same
+Rounds alternate ORT and npuc (a fresh `npuc-executor-bench` process per round), so both see the same
 machine load; each reports every latency; the table gives the median, the 10th percentile and
 the minimum over all rounds, and the ratio npuc / ORT of the medians.
 
-    benchmarks/executor/bench_yolo.py [--rounds 5] [--runs 20] [--bench PATH/npuc-bench]
+    benchmarks/executor/bench_yolo.py [--rounds 5] [--runs 20] [--bench PATH/npuc-executor-bench]
 
 Needs .fixtures (scripts/fetch-fixtures.sh --only reference) and `pip install onnxruntime`.
 """
@@ -40,7 +40,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--bench", default=str(ROOT / ".build-exec" / "release" / "npuc-bench"))
+    ap.add_argument("--bench", default=str(ROOT / ".build-exec" / "release" / "npuc-executor-bench"))
+    ap.add_argument("--threads", type=int, default=2, help="threads for both (ORT intra-op threads, NPUC_THREADS)")
     ap.add_argument("--json", help="also write the results here")
     a = ap.parse_args()
 
@@ -51,12 +52,13 @@ def main():
         sys.exit("needs .fixtures/reference — run scripts/fetch-fixtures.sh --only reference")
     images = np.load(PAGE)["images"]
     so = ort.SessionOptions()
-    so.intra_op_num_threads = 2
+    so.intra_op_num_threads = a.threads
     so.inter_op_num_threads = 1
     sess = ort.InferenceSession(str(MODEL), so, providers=["CPUExecutionProvider"])
     for _ in range(a.warmup):
         sess.run(None, {"images": images})
 
+    load_before = os.getloadavg()[0]
     ort_ms, npuc_ms, info = [], [], {}
     cmd = [a.bench, "--model", str(MODEL), "--input", str(PAGE), "--runs", str(a.runs), "--warmup", str(a.warmup)]
     for r in range(a.rounds):
@@ -64,7 +66,8 @@ def main():
             t = time.perf_counter()
             sess.run(None, {"images": images})
             ort_ms.append((time.perf_counter() - t) * 1e3)
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        env = dict(os.environ, NPUC_THREADS=str(a.threads))
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
         info = json.loads(out)
         npuc_ms += info["latencies_ms"]
         print(f"round {r + 1}/{a.rounds}: ORT median {statistics.median(ort_ms[-a.runs:]):.1f} ms, "
@@ -73,11 +76,12 @@ def main():
     o, n = summary(ort_ms), summary(npuc_ms)
     ratio = n["median"] / o["median"]
     print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; onnxruntime {ort.__version__}; npuc kernels: {info.get('kernels')}")
+    print(f"load average (1 min) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} (other processes share the cores)")
     print(f"model: {MODEL.relative_to(ROOT)} ({info.get('macs', 0) / 1e9:.2f} GMAC), input 1x3x640x640 fp32, batch 1")
     print("| runtime | threads | median ms | p10 ms | min ms | runs |")
     print("|---|---|---|---|---|---|")
-    print(f"| ONNX Runtime {ort.__version__} (CPU EP) | 2 intra-op | {o['median']:.1f} | {o['p10']:.1f} | {o['min']:.1f} | {o['n']} |")
-    print(f"| npuc float executor (native) | {info.get('cores')} cores | {n['median']:.1f} | {n['p10']:.1f} | {n['min']:.1f} | {n['n']} |")
+    print(f"| ONNX Runtime {ort.__version__} (CPU EP) | {a.threads} intra-op | {o['median']:.1f} | {o['p10']:.1f} | {o['min']:.1f} | {o['n']} |")
+    print(f"| npuc float executor (native) | {info.get('cores')} | {n['median']:.1f} | {n['p10']:.1f} | {n['min']:.1f} | {n['n']} |")
     print(f"ratio npuc / ORT (medians): {ratio:.2f}")
     if a.json:
         Path(a.json).write_text(json.dumps({"ort": o, "npuc": n, "ratio": ratio, "machine": cpu_model()}, indent=2))

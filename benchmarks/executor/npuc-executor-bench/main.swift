@@ -1,4 +1,4 @@
-// npuc-bench: times the float executor on one model for the executor benchmark
+// npuc-executor-bench: times the float executor on one model for the executor benchmark
 // (benchmarks/executor/bench_yolo.py). Imports an ONNX model (optionally cut at end nodes, with
 // input shapes), feeds an input from a .npz/.npy file (or a constant pattern), runs warm-up
 // iterations, then prints one JSON object with every measured latency. `--profile` prints
@@ -45,7 +45,7 @@ struct Arguments {
             }
             i += 1
         }
-        guard !model.isEmpty else { throw BenchError("usage: npuc-bench --model M.onnx [--end-node-names 'A B'] [--tensor-shape N=1,3,640,640] [--input X.npz] [--runs N] [--warmup N] [--profile]") }
+        guard !model.isEmpty else { throw BenchError("usage: npuc-executor-bench --model M.onnx [--end-node-names 'A B'] [--tensor-shape N=1,3,640,640] [--input X.npz] [--runs N] [--warmup N] [--profile]") }
     }
 }
 
@@ -108,6 +108,6 @@ func main() throws {
 do {
     try main()
 } catch {
-    FileHandle.standardError.write(Data("npuc-bench: error: \(error)\n".utf8))
+    FileHandle.standardError.write(Data("npuc-executor-bench: error: \(error)\n".utf8))
     exit(1)
 }
