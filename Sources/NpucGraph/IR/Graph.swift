@@ -46,6 +46,11 @@ public struct Graph: Sendable, Equatable {
         values[value.index].type = type
     }
 
+    /// Gives a value another name (the caller keeps names unique; `verify()` checks).
+    public mutating func rename(_ value: ValueID, to name: String) {
+        values[value.index].name = name
+    }
+
     // MARK: Queries
 
     public subscript(value: ValueID) -> Value { values[value.index] }

@@ -79,8 +79,22 @@ private struct Importer {
         var problems = session.problems.map { UnsupportedNode(opType: $0.node.qualifiedOpType, nodeName: $0.node.name, reason: $0.reason) }
         var graph = session.graph
         var outputs = [ValueID]()
+        let graphInputs = Set(graph.inputs)
         for name in cut.outputs {
             if let v = session.values[name] {
+                if graphInputs.contains(v) || outputs.contains(v) {
+                    // Identity, Dropout, single-input Max/Sum and the like pass a value through
+                    // unchanged; an output that is an input (or another output) has nothing to compute.
+                    let producer = topology.producer[name].map { model.nodes[$0] }
+                    let what = graphInputs.contains(v) ? "the network input '\(graph[v].name)'" : "the network output '\(graph[v].name)'"
+                    problems.append(UnsupportedNode(opType: producer?.qualifiedOpType ?? "Identity", nodeName: producer?.name ?? name,
+                                                    reason: "its output '\(name)' is \(what) unchanged; there is nothing for the NPU to compute — drop this output or end the network earlier"))
+                    continue
+                }
+                // An output reached through Identity/Dropout keeps the name the user knows.
+                if graph[v].name != name, !graph.values.contains(where: { $0.name == name }) {
+                    graph.rename(v, to: name)
+                }
                 outputs.append(v)
             } else if session.constants[name] != nil, !session.unavailable.contains(name) {
                 let producer = topology.producer[name].map { model.nodes[$0] }

@@ -29,8 +29,11 @@ enum ONNXLayoutMappings {
             if c.isOutputUsed(1) {
                 throw NodeProblem("the mask output of Dropout is used; npuc runs inference only, where there is no mask")
             }
-            if c.opset >= 12, let training = c.constant(2), training.int64s.first != 0 {
-                throw NodeProblem("training_mode is true")
+            if c.opset >= 12, c.isPresent(2) {
+                guard let training = c.constant(2) else {
+                    throw NodeProblem("training_mode (input '\(c.node.inputs[2])') is computed by the graph; npuc runs inference only and needs it constant false")
+                }
+                if training.int64s.first != 0 { throw NodeProblem("training_mode is true; npuc runs inference only") }
             }
             c.alias(try c.output(0), to: try c.value(0))
         }),
@@ -96,9 +99,12 @@ enum ONNXLayoutMappings {
 
     static func mapFlatten(_ c: NodeContext) throws(NodeProblem) {
         let x = try c.shape(0)
-        guard let axis = ShapeArithmetic.normalizeAxis(try c.node.int("axis", default: 1), rank: x.count + 1) else {
+        // Flatten's axis lies in [-r, r]; a negative one counts from r (so -r is 0).
+        let given = try c.node.int("axis", default: 1)
+        guard given >= -x.count, given <= x.count else {
             throw NodeProblem("axis is out of range for \(ShapeArithmetic.describe(x))")
         }
+        let axis = given < 0 ? given + x.count : given
         let shape = [x[..<axis].reduce(1, *), x[axis...].reduce(1, *)]
         try c.emit(.reshape(Reshape(shape: shape)), inputs: [try c.value(0)], outputs: [try c.output(0)])
     }
