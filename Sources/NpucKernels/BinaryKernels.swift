@@ -15,12 +15,15 @@ public enum BinaryFunction: Sendable, Hashable {
         case .mul: return a * b
         case .div: return a / b
         case .max:
+            // One mask per step: combining masks with .| compiles to a lane-by-lane loop.
             var r = a.replacing(with: b, where: b .>= a)
-            r.replace(with: .nan, where: (a .!= a) .| (b .!= b))
+            r.replace(with: a, where: a .!= a)
+            r.replace(with: b, where: b .!= b)
             return r
         case .min:
             var r = a.replacing(with: b, where: b .< a)
-            r.replace(with: .nan, where: (a .!= a) .| (b .!= b))
+            r.replace(with: a, where: a .!= a)
+            r.replace(with: b, where: b .!= b)
             return r
         }
     }

@@ -117,9 +117,11 @@ public final class PackedConvolution2D: @unchecked Sendable {
         bandRows = min(bandRows, max(1, (g.outputHeight + 2 * Parallel.coreCount - 1) / (2 * Parallel.coreCount)))
         self.bandRows = bandRows
         let planeRows = bandRows + maxRow
-        // Pad the channel stride off multiples of 4 KiB so channels do not alias in the cache.
-        var stride = phaseList.count * planeRows * planeWidth
-        if stride % 1024 < 32 { stride += 48 }
+        // An odd number of 64-byte lines between channels, so that a tile's loads from successive
+        // channels fall into different sets of the L1 cache (a power-of-two stride would put
+        // them all into a few sets and evict each other).
+        var stride = (phaseList.count * planeRows * planeWidth + 15) / 16 * 16
+        if (stride / 16) % 2 == 0 { stride += 16 }
         channelStride = stride
         tapOffsets = .allocate(capacity: taps)
         for t in 0..<taps {
@@ -188,14 +190,68 @@ public final class PackedConvolution2D: @unchecked Sendable {
                           into buffer: UnsafeMutablePointer<Float>) {
         let g = geometry
         let planeRows = bandRows + extraRows
+        // Phases paired for stride 2 (row phase a, column phases 0 and 1), found once.
+        let pairs: [(index: Int, odd: Int?)] = phases.indices.compactMap { index in
+            let phase = phases[index]
+            if g.strideX == 2, phase.1 == 1, phases.contains(where: { $0 == (phase.0, 0) }) { return nil }
+            let odd = g.strideX == 2 && phase.1 == 0 ? phases.firstIndex(where: { $0 == (phase.0, 1) }) : nil
+            return (index, odd)
+        }
         for c in 0..<channels {
             let src = input + (firstChannel + c) * g.inputHeight * g.inputWidth
-            for (index, phase) in phases.enumerated() {
+            for (index, odd) in pairs {
+                let phase = phases[index]
                 let dst = buffer + c * channelStride + index * planeRows * planeWidth
-                fillRows(src, phase: phase, firstRow: oy0, rows: planeRows, into: dst)
+                // Stride 2: the column phases 0 and 1 of a row phase come from the same input rows;
+                // split each loaded run into both at once.
+                if let odd {
+                    fillRowPairs(src, rowPhase: phase.0, firstRow: oy0, rows: planeRows, even: dst,
+                                 odd: buffer + c * channelStride + odd * planeRows * planeWidth)
+                } else {
+                    fillRows(src, phase: phase, firstRow: oy0, rows: planeRows, into: dst)
+                }
             }
         }
         (buffer + channels * channelStride).initialize(repeating: 0, count: 64)
+    }
+
+    /// Column phases 0 and 1 of row phase `a` for stride 2: fills both as `fillRows` would, reading
+    /// each input row once (a 16-float load gives 8 floats of each phase).
+    private func fillRowPairs(_ src: UnsafePointer<Float>, rowPhase a: Int, firstRow oy0: Int, rows: Int,
+                              even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        let wq = planeWidth
+        for i in 0..<rows {
+            let y = g.strideY * (oy0 + i) + a - g.padTop
+            let row0 = even + i * wq, row1 = odd + i * wq
+            guard y >= 0, y < g.inputHeight else {
+                row0.initialize(repeating: 0, count: wq)
+                row1.initialize(repeating: 0, count: wq)
+                continue
+            }
+            let srcRow = src + y * g.inputWidth
+            // Element j of phase b is x = 2j + b − padLeft, valid for j ∈ [low_b, high_b).
+            let low0 = max(0, ceilDivide(g.padLeft, 2)), low1 = max(0, ceilDivide(g.padLeft - 1, 2))
+            let high0 = max(low0, min(wq, floorDivide(g.inputWidth - 1 + g.padLeft, 2) + 1))
+            let high1 = max(low1, min(wq, floorDivide(g.inputWidth - 2 + g.padLeft, 2) + 1))
+            if low0 > 0 { row0.initialize(repeating: 0, count: min(low0, wq)) }
+            if high0 < wq { (row0 + high0).initialize(repeating: 0, count: wq - high0) }
+            if low1 > 0 { row1.initialize(repeating: 0, count: min(low1, wq)) }
+            if high1 < wq { (row1 + high1).initialize(repeating: 0, count: wq - high1) }
+            let s = UnsafeRawPointer(srcRow), d0 = UnsafeMutableRawPointer(row0), d1 = UnsafeMutableRawPointer(row1)
+            let vectorStart = max(low0, low1), vectorEnd = min(high0, high1)
+            var j = vectorStart
+            while j + 8 <= vectorEnd && 2 * j - g.padLeft + 16 <= g.inputWidth {
+                let pair = s.loadUnaligned(fromByteOffset: (2 * j - g.padLeft) * 4, as: SIMD16<Float>.self)
+                d0.storeBytes(of: pair.evenHalf, toByteOffset: j * 4, as: Float8.self)
+                d1.storeBytes(of: pair.oddHalf, toByteOffset: j * 4, as: Float8.self)
+                j += 8
+            }
+            if low0 < min(vectorStart, high0) { for k in low0..<min(vectorStart, high0) { row0[k] = srcRow[2 * k - g.padLeft] } }
+            if max(j, low0) < high0 { for k in max(j, low0)..<high0 { row0[k] = srcRow[2 * k - g.padLeft] } }
+            if low1 < min(vectorStart, high1) { for k in low1..<min(vectorStart, high1) { row1[k] = srcRow[2 * k + 1 - g.padLeft] } }
+            if max(j, low1) < high1 { for k in max(j, low1)..<high1 { row1[k] = srcRow[2 * k + 1 - g.padLeft] } }
+        }
     }
 
     /// Plane rows i ∈ [0, rows) of phase (a, b): element j is the input at
@@ -248,6 +304,9 @@ public final class PackedConvolution2D: @unchecked Sendable {
     /// Multiply-accumulates per output (channels × taps) done before moving to the next
     /// output-channel block; sized so a tile's input rows stay in the L1 cache.
     nonisolated(unsafe) public static var channelBlockTarget = 144
+    /// Loop order within a band: output-channel blocks outside (true) or tiles outside with
+    /// channel blocks (false).
+    nonisolated(unsafe) public static var blockOuterOrder = true
 
     private func runGEMM(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, activation: PointwiseFunction) {
         let g = geometry
@@ -274,6 +333,42 @@ public final class PackedConvolution2D: @unchecked Sendable {
                 let planes = memory.baseAddress!
                 let tileBuffer = planes + bufferCount
                 fillBand(input, firstChannel: group * cg, channels: cg, firstRow: oy0, into: planes)
+                if Self.blockOuterOrder {
+                    // One output-channel block at a time over the whole band: its weights stay in
+                    // L1, the band's input streams from L2, and its 6 output planes are written
+                    // sequentially.
+                    let tile = tileBuffer
+                    for block in firstBlock..<endBlock {
+                        let packed = UnsafePointer(weights + (group * blocks + block) * cg * taps * rows)
+                        let blockBias = UnsafePointer(bias + (group * blocks + block) * rows)
+                        let rowsValid = min(rows, mg - block * rows)
+                        var tileRow = 0, tileColumn = 0
+                        for t in 0..<tiles {
+                            let q0 = t * lanes
+                            if oneTap {
+                                ConvolutionMicroKernel.tileOneTap(channels: cg, channelStride: channelStride, input: planes + q0,
+                                                                  weights: packed, bias: blockBias, accumulate: false, tile: tile)
+                            } else {
+                                ConvolutionMicroKernel.tile(channels: cg, taps: taps, tapOffsets: tapOffsets, channelStride: channelStride,
+                                                            input: planes + q0, weights: packed, bias: blockBias, accumulate: false, tile: tile)
+                            }
+                            if activation != .identity {
+                                ActivationKernels.applySerial(activation, input: tile, output: tile, count: rowsValid * lanes)
+                            }
+                            for r in 0..<rowsValid {
+                                let m = group * mg + block * rows + r
+                                storeTile(tile + r * lanes, firstPosition: q0, row: tileRow, column: tileColumn, positions: positions,
+                                          into: bandOutput + m * outputPlane)
+                            }
+                            tileColumn += lanes
+                            while tileColumn >= planeWidth {
+                                tileColumn -= planeWidth
+                                tileRow += 1
+                            }
+                        }
+                    }
+                    return
+                }
                 for t in 0..<tiles {
                     let q0 = t * lanes
                     let tileRow = q0 / planeWidth, tileColumn = q0 - tileRow * planeWidth

@@ -28,7 +28,7 @@ public struct Pool2DGeometry: Sendable, Hashable {
 }
 
 public enum PoolingKernels {
-    @inline(__always)
+    @_transparent
     public static func maximum(_ a: Float, _ b: Float) -> Float {
         if a.isNaN { return b }
         if b.isNaN { return a }
@@ -36,17 +36,20 @@ public enum PoolingKernels {
         return a > b ? a : b
     }
 
-    /// `maximum` on 8 lanes, lane for lane identical to the scalar form.
-    @inline(__always)
+    /// `maximum` on 8 lanes, lane for lane identical to the scalar form: NaN lanes take the other
+    /// operand, then the larger in IEEE total order (which ranks +0 above −0) wins.
+    @_transparent
     public static func maximum(_ a: Float8, _ b: Float8) -> Float8 {
-        // Larger value; on equality the one with the plus sign; a NaN operand yields the other.
-        var r = a.replacing(with: b, where: b .> a)
-        let equal = a .== b
-        let aMinus = unsafeBitCast(a, to: SIMD8<Int32>.self) .< 0
-        r.replace(with: b, where: equal .& aMinus)
-        r.replace(with: b, where: a .!= a)
-        r.replace(with: a, where: b .!= b)
-        return r
+        let an = a.replacing(with: b, where: a .!= a)
+        let bn = b.replacing(with: an, where: b .!= b)
+        return an.replacing(with: bn, where: orderKey(bn) .> orderKey(an))
+    }
+
+    /// Integers ordered as the floats are in IEEE total order (−0 just below +0).
+    @_transparent
+    public static func orderKey(_ x: Float8) -> SIMD8<Int32> {
+        let i = unsafeBitCast(x, to: SIMD8<Int32>.self)
+        return i ^ ((i &>> 31) & 0x7FFF_FFFF)
     }
 
     /// Max pooling of `planes` planes; `scratch` must hold planes × inputHeight × outputWidth floats.
@@ -58,9 +61,23 @@ public enum PoolingKernels {
         Parallel.forRanges(g.planes, parts: parts) { range in
             for p in range {
                 let src = input + p * inPlane, rows = scratch + p * rowsPlane, dst = output + p * outPlane
+                // Output columns whose taps all lie inside the row (stride 1): 8 at a time.
+                let interiorStart = g.strideX == 1 ? min(g.outputWidth, g.padLeft) : g.outputWidth
+                let interiorEnd = g.strideX == 1
+                    ? max(interiorStart, min(g.outputWidth, g.inputWidth - (g.kernelWidth - 1) * g.dilationX + g.padLeft)) : g.outputWidth
                 for y in 0..<g.inputHeight {
                     let line = src + y * g.inputWidth, out = rows + y * g.outputWidth
-                    for ox in 0..<g.outputWidth {
+                    var vectorEnd = interiorStart
+                    while vectorEnd + 8 <= interiorEnd {
+                        let base = UnsafeRawPointer(line + vectorEnd - g.padLeft)
+                        var m = base.loadUnaligned(as: Float8.self)
+                        for kx in 1..<max(1, g.kernelWidth) {
+                            m = maximum(m, base.loadUnaligned(fromByteOffset: kx * g.dilationX * 4, as: Float8.self))
+                        }
+                        UnsafeMutableRawPointer(out + vectorEnd).storeBytes(of: m, as: Float8.self)
+                        vectorEnd += 8
+                    }
+                    for ox in 0..<g.outputWidth where ox < interiorStart || ox >= vectorEnd {
                         var m = Float.nan
                         var x = ox * g.strideX - g.padLeft
                         for _ in 0..<g.kernelWidth {

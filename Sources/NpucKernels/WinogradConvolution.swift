@@ -135,30 +135,39 @@ public final class WinogradConvolution3x3: @unchecked Sendable {
         let d = scratch.baseAddress!, t = d + 36
         var group = 0
         while group < chunk {
+            // Lane p holds tile group + laneTile[p] (the order the unpack shuffles produce).
             var offsets = SIMD8<Int32>()
             for lane in 0..<8 {
-                let t = min(firstTile + group + lane, firstTile + count - 1)
+                let t = min(firstTile + group + Self.laneTile[lane], firstTile + count - 1)
                 let ty = t / tileColumns, tx = t % tileColumns
                 offsets[lane] = Int32(4 * ty * wp + 4 * tx)
             }
-            let sameRow = (1..<8).allSatisfy { offsets[$0] == offsets[0] + Int32(4 * $0) }
+            // All eight tiles in one tile row, in order: 4·8 + 4 contiguous floats per patch row.
+            let first = firstTile + group
+            let sameRow = group + 8 <= count && first % tileColumns + 8 <= tileColumns
             for ci in 0..<c {
                 let base = padded + ci * plane
                 for r in 0..<6 {
                     if sameRow {
-                        // Lane i needs row[4i + j]: load 40 floats and regroup them.
                         let row = UnsafeRawPointer(base + r * wp + Int(offsets[0]))
                         let v0 = row.loadUnaligned(fromByteOffset: 0, as: Float8.self)
                         let v1 = row.loadUnaligned(fromByteOffset: 32, as: Float8.self)
                         let v2 = row.loadUnaligned(fromByteOffset: 64, as: Float8.self)
                         let v3 = row.loadUnaligned(fromByteOffset: 96, as: Float8.self)
-                        let v4 = row.loadUnaligned(fromByteOffset: 128, as: Float8.self)
-                        d[r * 6] = Float8(v0[0], v0[4], v1[0], v1[4], v2[0], v2[4], v3[0], v3[4])
-                        d[r * 6 + 1] = Float8(v0[1], v0[5], v1[1], v1[5], v2[1], v2[5], v3[1], v3[5])
-                        d[r * 6 + 2] = Float8(v0[2], v0[6], v1[2], v1[6], v2[2], v2[6], v3[2], v3[6])
-                        d[r * 6 + 3] = Float8(v0[3], v0[7], v1[3], v1[7], v2[3], v2[7], v3[3], v3[7])
-                        d[r * 6 + 4] = Float8(v0[4], v1[0], v1[4], v2[0], v2[4], v3[0], v3[4], v4[0])
-                        d[r * 6 + 5] = Float8(v0[5], v1[1], v1[5], v2[1], v2[5], v3[1], v3[5], v4[1])
+                        let x0 = SIMDShuffles.unpackLow(v0, v1), x1 = SIMDShuffles.unpackHigh(v0, v1)
+                        let x2 = SIMDShuffles.unpackLow(v2, v3), x3 = SIMDShuffles.unpackHigh(v2, v3)
+                        d[r * 6] = SIMDShuffles.unpackLowPairs(x0, x2)
+                        d[r * 6 + 1] = SIMDShuffles.unpackHighPairs(x0, x2)
+                        d[r * 6 + 2] = SIMDShuffles.unpackLowPairs(x1, x3)
+                        d[r * 6 + 3] = SIMDShuffles.unpackHighPairs(x1, x3)
+                        // Columns 4 and 5 are columns 0 and 1 of the patch four floats on.
+                        let w0 = row.loadUnaligned(fromByteOffset: 16, as: Float8.self)
+                        let w1 = row.loadUnaligned(fromByteOffset: 48, as: Float8.self)
+                        let w2 = row.loadUnaligned(fromByteOffset: 80, as: Float8.self)
+                        let w3 = row.loadUnaligned(fromByteOffset: 112, as: Float8.self)
+                        let y0 = SIMDShuffles.unpackLow(w0, w1), y2 = SIMDShuffles.unpackLow(w2, w3)
+                        d[r * 6 + 4] = SIMDShuffles.unpackLowPairs(y0, y2)
+                        d[r * 6 + 5] = SIMDShuffles.unpackHighPairs(y0, y2)
                         continue
                     }
                     for j in 0..<6 {
@@ -189,6 +198,10 @@ public final class WinogradConvolution3x3: @unchecked Sendable {
         }
         }
     }
+
+    /// The tile (within a group of 8) that each SIMD lane holds: the order in which the
+    /// 128-bit unpack shuffles leave eight 4-float columns.
+    static let laneTile = [0, 2, 4, 6, 1, 3, 5, 7]
 
     @inline(__always)
     static func bTranspose(_ d0: Float8, _ d1: Float8, _ d2: Float8, _ d3: Float8, _ d4: Float8, _ d5: Float8)
@@ -266,16 +279,19 @@ public final class WinogradConvolution3x3: @unchecked Sendable {
                         y0 = activation(y0 + b); y1 = activation(y1 + b)
                         y2 = activation(y2 + b); y3 = activation(y3 + b)
                         if inside {
-                            // Row i of 8 adjacent tiles: 32 contiguous outputs, lane by lane.
+                            // Row i of 8 adjacent tiles: 32 contiguous outputs. With lanes in
+                            // `laneTile` order, the unpacks leave tiles 0–1, 2–3, 4–5, 6–7 in order.
                             let row = UnsafeMutableRawPointer(plane + (4 * ty + i) * ow + 4 * tx)
-                            row.storeBytes(of: Float8(y0[0], y1[0], y2[0], y3[0], y0[1], y1[1], y2[1], y3[1]), toByteOffset: 0, as: Float8.self)
-                            row.storeBytes(of: Float8(y0[2], y1[2], y2[2], y3[2], y0[3], y1[3], y2[3], y3[3]), toByteOffset: 32, as: Float8.self)
-                            row.storeBytes(of: Float8(y0[4], y1[4], y2[4], y3[4], y0[5], y1[5], y2[5], y3[5]), toByteOffset: 64, as: Float8.self)
-                            row.storeBytes(of: Float8(y0[6], y1[6], y2[6], y3[6], y0[7], y1[7], y2[7], y3[7]), toByteOffset: 96, as: Float8.self)
+                            let a0 = SIMDShuffles.unpackLow(y0, y1), a1 = SIMDShuffles.unpackHigh(y0, y1)
+                            let a2 = SIMDShuffles.unpackLow(y2, y3), a3 = SIMDShuffles.unpackHigh(y2, y3)
+                            row.storeBytes(of: SIMDShuffles.unpackLowPairs(a0, a2), toByteOffset: 0, as: Float8.self)
+                            row.storeBytes(of: SIMDShuffles.unpackHighPairs(a0, a2), toByteOffset: 32, as: Float8.self)
+                            row.storeBytes(of: SIMDShuffles.unpackLowPairs(a1, a3), toByteOffset: 64, as: Float8.self)
+                            row.storeBytes(of: SIMDShuffles.unpackHighPairs(a1, a3), toByteOffset: 96, as: Float8.self)
                             continue
                         }
-                        for lane in 0..<lanesUsed {
-                            let tile = first + lane
+                        for lane in 0..<8 where Self.laneTile[lane] < lanesUsed {
+                            let tile = first + Self.laneTile[lane]
                             let oy = 4 * (tile / tileColumns) + i, ox = 4 * (tile % tileColumns)
                             guard oy < oh else { continue }
                             let row = plane + oy * ow + ox

@@ -5,8 +5,8 @@
 //   - MSE: the range whose grid (docs/QUANTIZATION.md: unsigned with a zero point, or the signed
 //     16-bit pre-activation grid) minimizes the expected squared error of the histogram's values,
 //     rounding and clipping together (`QuantizationNoise`). The search runs over each bound in
-//     turn (the other fixed): a coarse sweep of 64 candidates between the bound's extreme and
-//     zero, then 32 between the best candidate's neighbours, twice. Min/max is always among the
+//     turn (the other fixed): a coarse geometric sweep of 64 candidates from the bound's extreme
+//     down to a thousandth of it, then 32 between the best candidate's neighbours, twice. Min/max is always among the
 //     candidates, so the result is never worse than min/max by the model's own measure.
 // Percentile and MSE need histograms (`Calibrator.collect(_:histograms:)`).
 
@@ -131,18 +131,20 @@ public enum ActivationRanges {
     }
 
     /// The magnitude in (0, extreme] minimizing `cost` (extreme itself is a candidate): a coarse
-    /// sweep, then a finer one around the best.
+    /// geometric sweep from `extreme` down to extreme/1000 (heavy tails put the optimum far below
+    /// the extreme), then a linear one between the best candidate's neighbours.
     static func search(from extreme: Double, _ cost: (Double) -> Double) -> Double {
         let coarse = 64
-        var best = extreme, bestCost = cost(extreme)
-        var bestIndex = coarse
+        let ratio = Foundation.pow(1000.0, 1.0 / Double(coarse - 1))
+        var candidates = [extreme]
+        for _ in 1..<coarse { candidates.append(candidates.last! / ratio) }
+        var best = extreme, bestCost = cost(extreme), bestIndex = 0
         for k in 1..<coarse {
-            let m = extreme * Double(k) / Double(coarse)
-            let c = cost(m)
-            if c < bestCost { (best, bestCost, bestIndex) = (m, c, k) }
+            let c = cost(candidates[k])
+            if c < bestCost { (best, bestCost, bestIndex) = (candidates[k], c, k) }
         }
-        let low = extreme * Double(max(bestIndex - 1, 0)) / Double(coarse)
-        let high = extreme * Double(min(bestIndex + 1, coarse)) / Double(coarse)
+        let high = bestIndex == 0 ? extreme : candidates[bestIndex - 1]
+        let low = bestIndex == coarse - 1 ? 0 : candidates[bestIndex + 1]
         let fine = 32
         for k in 1..<fine {
             let m = low + (high - low) * Double(k) / Double(fine)

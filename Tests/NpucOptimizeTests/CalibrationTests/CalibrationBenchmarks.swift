@@ -3,8 +3,10 @@
 // normalization([0,0,0],[255,255,255]) folded, calibrated on the 64 document pages and on 1500
 // samples; prints seconds per sample for one and two samples in flight and the peak RSS of the
 // calibration itself. Needs .fixtures (models, pages), a release build and NPUC_CALIB_BENCH=1:
-//   NPUC_CALIB_BENCH=1 swift test -c release --filter CalibrationBenchmarks
-// NPUC_CALIB_BENCH_1500=1 adds the 1500-sample run (about 15 minutes on 2 cores).
+//   NPUC_CALIB_BENCH=1 swift test -c release -Xcc -mavx2 -Xcc -mfma -Xswiftc -DNPUC_KERNELS_X86_64_V3 \
+//       --filter CalibrationBenchmarks
+// (without the flags the executor falls back to its reference kernels on x86-64).
+// NPUC_CALIB_BENCH_1500=1 adds the 1500-sample run.
 
 import Foundation
 import NpucExecutor
@@ -42,6 +44,22 @@ func resetPeakResident() {
     try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
 }
 
+/// CPU seconds (user + system) this process has used so far.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+}
+
+/// The 1-minute load average (other processes competing for the cores).
+func loadAverage() -> String {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+}
+
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     try body()
@@ -69,15 +87,19 @@ struct CalibrationBenchmarks {
         var opened: CalibrationSamples?
         let prepare = try seconds { opened = try CalibrationData.imageFolder(benchmarkPages).open(for: graph) }
         let samples = try #require(opened)
+        print("executor uses the fast kernels: \(try FloatExecutor(graph).usesFastKernels)")
         print("64 pages decoded and resized to 640×640 (temporary uint8 set): \(String(format: "%.2f", prepare)) s")
         for parallel in [1, 2] {
             let calibrator = try Calibrator(graph: graph, options: CalibrationOptions(parallelSamples: parallel))
             resetPeakResident()
             var result: CalibrationResult?
+            let cpu = processCPUSeconds()
             let t = try seconds { result = try calibrator.collect(samples) }
+            let used = processCPUSeconds() - cpu
             let r = try #require(result)
             #expect(r.samples == 64 && r.statistics.count > 200)
-            print("ranges pass, \(parallel) sample(s) in flight: \(String(format: "%.2f", t)) s = \(String(format: "%.3f", t / 64)) s/sample, "
+            print("ranges pass, \(parallel) sample(s) in flight: \(String(format: "%.2f", t)) s wall = \(String(format: "%.3f", t / 64)) s/sample, "
+                + "\(String(format: "%.1f", used)) s CPU (\(String(format: "%.2f", used / t)) cores busy), load \(loadAverage()), "
                 + "peak RSS \(String(format: "%.0f", peakResidentMiB() ?? -1)) MiB, \(r.statistics.count) values")
             if parallel == 2 {
                 var withHistograms = r
@@ -122,9 +144,12 @@ struct CalibrationBenchmarks {
         resetPeakResident()
         let before = peakResidentMiB() ?? -1
         var result: CalibrationResult?
+        let cpu = processCPUSeconds()
         let t = try seconds { result = try calibrator.collect(samples) }
+        let used = processCPUSeconds() - cpu
         #expect(result?.samples == 1500)
-        print("1500 samples, ranges pass, 2 in flight: \(String(format: "%.1f", t)) s = \(String(format: "%.3f", t / 1500)) s/sample, "
+        print("1500 samples, ranges pass, 2 in flight: \(String(format: "%.1f", t)) s wall = \(String(format: "%.3f", t / 1500)) s/sample, "
+            + "\(String(format: "%.0f", used)) s CPU, load \(loadAverage()), "
             + "RSS at start \(String(format: "%.0f", before)) MiB, peak RSS \(String(format: "%.0f", peakResidentMiB() ?? -1)) MiB")
     }
 }

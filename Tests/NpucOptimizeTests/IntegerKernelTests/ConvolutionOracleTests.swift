@@ -260,7 +260,7 @@ struct ConvolutionOracleTests {
             let group = [1, 1, 2, 3][rng.int(0...3)]
             var c = ConvCase(name: "random case \(i)")
             c.inChannels = group * rng.int(1...3)
-            c.outChannels = group * rng.int(1...3)
+            c.outChannels = group * rng.int(1...6)
             c.group = group
             c.kernel = (0..<rank).map { _ in rng.int(1...4) }
             c.strides = (0..<rank).map { _ in rng.int(1...3) }

@@ -93,16 +93,30 @@ func main() throws {
         }
         return
     }
-    var latencies: [Double] = []
+    var latencies: [Double] = [], cpu: [Double] = []
     for _ in 0..<args.runs {
+        let cpuStart = processCPUTime()
         let start = DispatchTime.now().uptimeNanoseconds
         _ = try executor.run(inputs)
         latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-6)
+        cpu.append((processCPUTime() - cpuStart) * 1e3)
     }
-    let json: [String: Any] = ["latencies_ms": latencies, "kernels": KernelSupport.summary, "cores": Parallel.coreCount,
+    let json: [String: Any] = ["latencies_ms": latencies, "cpu_ms": cpu, "kernels": KernelSupport.summary, "cores": Parallel.coreCount,
                                "macs": graph.macs, "fast": executor.usesFastKernels]
     let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
+}
+
+/// User + system CPU time of the whole process, in seconds (all threads).
+func processCPUTime() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
 }
 
 do {

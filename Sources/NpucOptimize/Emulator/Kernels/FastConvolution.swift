@@ -3,9 +3,10 @@
 // The input is rewritten once per run as zero-padded planes of q − Zx, split by horizontal stride
 // phase so that every (channel, tap) contributes one contiguous run of an output row:
 //   plane[n, c, phase, y, j] = x[n, c, y − padTop, j·sx + phase − padLeft] − Zx (0 outside).
-// Rows of output are independent and are spread over threads. Planes are Int16 for 8-bit inputs
-// (|q − Z| ≤ 255) and Int32 for 16-bit ones; accumulators are Int32 when the layer's worst case
-// (|bias| + Σ|w| · max|q − Z|) fits, else Int64 — so no sum can overflow.
+// Four output channels of a group are accumulated together, so each input run is read once for
+// four accumulator rows. Rows of output are independent and are spread over threads. Planes are
+// Int16 for 8-bit inputs (|q − Z| ≤ 255) and Int32 for 16-bit ones; accumulators are Int32 when
+// the layer's worst case (|bias| + Σ|w| · max|q − Z|) fits, else Int64 — so no sum can overflow.
 
 import NpucGraph
 
@@ -107,42 +108,103 @@ struct FastConvolution: Sendable {
         return planes
     }
 
-    /// Output rows r = n · outH + oy in `rows`, every output channel.
+    /// Output rows r = n · outH + oy in `rows`, every output channel. Output channels of a group
+    /// are computed four at a time (each input row read once for four accumulator rows), the
+    /// remainder one at a time.
     func computeRows<X: FixedWidthInteger & SignedInteger, A: FixedWidthInteger & SignedInteger>(
         _ rows: Range<Int>, planes: UnsafePointer<X>, output: UnsafeMutablePointer<Int32>, accumulator: A.Type
     ) {
         let cg = inChannels / groups, mg = outChannels / groups
-        let planeSize = planeH * planeW
-        let acc = UnsafeMutablePointer<A>.allocate(capacity: Swift.max(outW, 1))
-        defer { acc.deallocate() }
         let width = outW
+        let acc = UnsafeMutablePointer<A>.allocate(capacity: 4 * Swift.max(width, 1))
+        defer { acc.deallocate() }
         weights.withUnsafeBufferPointer { wp in
             let w = wp.baseAddress!
             for r in rows {
                 let n = r / outH, oy = r % outH
-                for m in 0..<outChannels {
-                    let g = m / mg
-                    let start = A(truncatingIfNeeded: bias[m])
-                    for ox in 0..<width { acc[ox] = start }
-                    for c in 0..<cg {
-                        let channel = n * inChannels + g * cg + c
-                        let kernel = w + (m * cg + c) * kh * kw
-                        for ky in 0..<kh {
-                            let y = oy * sy + ky * dy
-                            for kx in 0..<kw {
-                                let weight = kernel[ky * kw + kx]
-                                if weight == 0 { continue }
-                                let offset = kx * dx
-                                let source = planes + (channel * sx + offset % sx) * planeSize + y * planeW + offset / sx
-                                let wa = A(truncatingIfNeeded: weight)
-                                for ox in 0..<width {
-                                    acc[ox] = acc[ox] &+ wa &* A(truncatingIfNeeded: source[ox])
-                                }
-                            }
+                for g in 0..<groups {
+                    var m = g * mg
+                    let end = (g + 1) * mg
+                    while m < end {
+                        let count = end - m >= 4 ? 4 : 1
+                        if count == 4 {
+                            accumulateFour(m, n: n, oy: oy, firstChannel: g * cg, planes: planes, weights: w, acc: acc)
+                        } else {
+                            accumulateOne(m, n: n, oy: oy, firstChannel: g * cg, planes: planes, weights: w, acc: acc)
                         }
+                        for j in 0..<count {
+                            let row = acc + j * width
+                            let destination = output + ((n * outChannels + m + j) * outH + oy) * width
+                            for ox in 0..<width { destination[ox] = epilogue.apply(Int64(row[ox]), channel: m + j) }
+                        }
+                        m += count
                     }
-                    let destination = output + ((n * outChannels + m) * outH + oy) * width
-                    for ox in 0..<width { destination[ox] = epilogue.apply(Int64(acc[ox]), channel: m) }
+                }
+            }
+        }
+    }
+
+    /// The start of the contiguous run of plane `channel` that tap (ky, kx) reads for output row oy.
+    @inline(__always)
+    func source<X>(_ planes: UnsafePointer<X>, n: Int, channel: Int, oy: Int, ky: Int, kx: Int) -> UnsafePointer<X> {
+        let offset = kx * dx
+        return planes + ((n * inChannels + channel) * sx + offset % sx) * planeH * planeW + (oy * sy + ky * dy) * planeW + offset / sx
+    }
+
+    /// acc[0..<outW] = bias[m] + the sums of output channel m on row oy.
+    @inline(__always)
+    func accumulateOne<X: FixedWidthInteger & SignedInteger, A: FixedWidthInteger & SignedInteger>(
+        _ m: Int, n: Int, oy: Int, firstChannel: Int, planes: UnsafePointer<X>, weights: UnsafePointer<Int16>, acc: UnsafeMutablePointer<A>
+    ) {
+        let cg = inChannels / groups, width = outW
+        let start = A(truncatingIfNeeded: bias[m])
+        for ox in 0..<width { acc[ox] = start }
+        for c in 0..<cg {
+            let kernel = weights + (m * cg + c) * kh * kw
+            for ky in 0..<kh {
+                for kx in 0..<kw {
+                    let weight = kernel[ky * kw + kx]
+                    if weight == 0 { continue }
+                    let x = source(planes, n: n, channel: firstChannel + c, oy: oy, ky: ky, kx: kx)
+                    let wa = A(truncatingIfNeeded: weight)
+                    for ox in 0..<width { acc[ox] = acc[ox] &+ wa &* A(truncatingIfNeeded: x[ox]) }
+                }
+            }
+        }
+    }
+
+    /// Rows acc[j · outW ..< (j + 1) · outW] = bias[m + j] + the sums of output channel m + j on
+    /// row oy, for j = 0…3 (channels of one group).
+    @inline(__always)
+    func accumulateFour<X: FixedWidthInteger & SignedInteger, A: FixedWidthInteger & SignedInteger>(
+        _ m: Int, n: Int, oy: Int, firstChannel: Int, planes: UnsafePointer<X>, weights: UnsafePointer<Int16>, acc: UnsafeMutablePointer<A>
+    ) {
+        let cg = inChannels / groups, width = outW, taps = kh * kw
+        let a0 = acc, a1 = acc + width, a2 = acc + 2 * width, a3 = acc + 3 * width
+        let b0 = A(truncatingIfNeeded: bias[m]), b1 = A(truncatingIfNeeded: bias[m + 1])
+        let b2 = A(truncatingIfNeeded: bias[m + 2]), b3 = A(truncatingIfNeeded: bias[m + 3])
+        for ox in 0..<width {
+            a0[ox] = b0
+            a1[ox] = b1
+            a2[ox] = b2
+            a3[ox] = b3
+        }
+        for c in 0..<cg {
+            let k0 = weights + (m * cg + c) * taps, k1 = k0 + cg * taps, k2 = k1 + cg * taps, k3 = k2 + cg * taps
+            for ky in 0..<kh {
+                for kx in 0..<kw {
+                    let t = ky * kw + kx
+                    if k0[t] == 0 && k1[t] == 0 && k2[t] == 0 && k3[t] == 0 { continue }
+                    let w0 = A(truncatingIfNeeded: k0[t]), w1 = A(truncatingIfNeeded: k1[t])
+                    let w2 = A(truncatingIfNeeded: k2[t]), w3 = A(truncatingIfNeeded: k3[t])
+                    let x = source(planes, n: n, channel: firstChannel + c, oy: oy, ky: ky, kx: kx)
+                    for ox in 0..<width {
+                        let v = A(truncatingIfNeeded: x[ox])
+                        a0[ox] = a0[ox] &+ w0 &* v
+                        a1[ox] = a1[ox] &+ w1 &* v
+                        a2[ox] = a2[ox] &+ w2 &* v
+                        a3[ox] = a3[ox] &+ w3 &* v
+                    }
                 }
             }
         }
