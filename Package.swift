@@ -9,6 +9,18 @@ let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
 ]
 
+// NpucKernels holds the ISA-specific kernels; on x86-64 it is compiled for AVX2 + FMA and its
+// code runs only after a CPUID check (KernelSupport.fastKernels), so other CPUs get the portable
+// reference kernels of NpucExecutor instead.
+#if arch(x86_64)
+let kernelSettings: [SwiftSetting] = swiftSettings + [
+    .define("NPUC_KERNELS_X86_64_V3"),
+    .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"]),
+]
+#else
+let kernelSettings: [SwiftSetting] = swiftSettings
+#endif
+
 let package = Package(
     name: "npuc",
     platforms: [.macOS(.v14)],
@@ -42,7 +54,7 @@ let package = Package(
         // The model-script language (.alls): lexer, parser, typed commands.
         .target(name: "NpucScript", dependencies: ["NpucGraph"], swiftSettings: swiftSettings),
         // ISA-specific hot kernels (AVX-512 VNNI / AVX2 / NEON) with runtime dispatch and portable twins.
-        .target(name: "NpucKernels", swiftSettings: swiftSettings),
+        .target(name: "NpucKernels", swiftSettings: kernelSettings),
         // The float reference executor ("native" context).
         .target(name: "NpucExecutor", dependencies: ["NpucGraph", "NpucKernels"], swiftSettings: swiftSettings),
         // Post-training quantization: float preparation, calibration, the integer scheme
@@ -52,14 +64,19 @@ let package = Package(
         .target(name: "NpucRuntime", dependencies: ["NpucGraph", "NpucIO"], swiftSettings: swiftSettings),
         // The ClientRunner-shaped facade: translate → optimize → compile, save/load, infer.
         .target(name: "NpucRunner",
-                dependencies: ["NpucGraph", "NpucIO", "NpucImport"],
+                dependencies: ["NpucGraph", "NpucIO", "NpucImport", "NpucScript", "NpucOptimize", "NpucExecutor",
+                               "NpucRuntime", "NpucImages"],
                 swiftSettings: swiftSettings),
         // Command-line front end (`npuc parser onnx …`).
         .target(name: "NpucCLI",
-                dependencies: ["NpucRunner", "NpucImages", "NpucScript",
+                dependencies: ["NpucRunner", "NpucImages", "NpucScript", "NpucOptimize", "NpucExecutor", "NpucRuntime",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: swiftSettings),
         .executableTarget(name: "npuc", dependencies: ["NpucCLI"], swiftSettings: swiftSettings),
+        // Benchmark harness (run on demand; results go to docs/BENCHMARKS-*.md).
+        .executableTarget(name: "npuc-bench",
+                          dependencies: ["NpucRunner", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: swiftSettings),
 
         .testTarget(name: "NpucGraphTests", dependencies: ["NpucGraph"], swiftSettings: swiftSettings),
         .testTarget(name: "NpucIOTests", dependencies: ["NpucIO"], swiftSettings: swiftSettings),

@@ -17,6 +17,8 @@ public struct NpucCommand: ParsableCommand {
             CalibSetCommand.self,
             ScriptCommand.self,
             SupportedOpsCommand.self,
+            OptimizeCommand.self,
+            InferCommand.self,
         ]
     )
 

@@ -3,6 +3,7 @@
 
 import NpucGraph
 import NpucIO
+import NpucOptimize
 
 public struct ArchiveSummary: Codable, Sendable {
     public struct TensorLine: Codable, Sendable {
@@ -23,6 +24,10 @@ public struct ArchiveSummary: Codable, Sendable {
     public var head: DetectionHead?
     public var metadata: [String: String]
     public var sections: [String]
+    /// What the optimization did and its quality (optimized archives).
+    public var optimization: OptimizationSummary?
+    /// The model script the optimization used.
+    public var modelScript: String?
 
     public init(_ archive: Archive) {
         let g = archive.graph
@@ -44,6 +49,8 @@ public struct ArchiveSummary: Codable, Sendable {
         head = archive.head
         metadata = archive.metadata
         sections = archive.sections.keys.sorted()
+        optimization = archive.sections[OptimizationSummary.sectionName].flatMap { try? OptimizationSummary.decode($0) }
+        modelScript = archive.sections[ClientRunner.modelScriptSection].map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Human-readable lines.
@@ -63,6 +70,17 @@ public struct ArchiveSummary: Codable, Sendable {
         }
         if let source = metadata["onnx.file"] {
             lines.append("source    \(source) (opset \(metadata["onnx.opset"] ?? "?"))")
+        }
+        if let o = optimization {
+            lines.append("optimized level \(o.level), compression \(o.compressionLevel), \(o.calibrationSamples) calibration samples"
+                + (o.minimumOutputSNR.map { String(format: "; weakest output SNR %.2f dB", $0) } ?? ""))
+            if !o.layerPrecision.isEmpty {
+                lines.append("precision " + o.layerPrecision.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
+        }
+        if let modelScript {
+            lines.append("script")
+            lines += modelScript.split(separator: "\n", omittingEmptySubsequences: false).map { "  \($0)" }
         }
         return lines.joined(separator: "\n")
     }

@@ -9,7 +9,7 @@ import NpucIO
 public final class ClientRunner {
     public let hwArch: HardwareArch
     /// The network this runner holds, once translated or loaded.
-    public private(set) var archive: Archive?
+    public internal(set) var archive: Archive?
 
     public init(hwArch: HardwareArch = .default) {
         self.hwArch = hwArch

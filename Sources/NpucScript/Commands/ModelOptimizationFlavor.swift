@@ -7,7 +7,7 @@ public struct ModelOptimizationFlavor: CommandDefinition {
     public static let keywords = ["optimization_level", "compression_level", "batch_size"]
 
     public static let defaultOptimizationLevel = 2
-    public static let defaultCompressionLevel = 1
+    public static let defaultCompressionLevel = 0
     public static let defaultBatchSize = 8
 
     public var optimizationLevel: Int?
