@@ -89,5 +89,8 @@ let package = Package(
         .testTarget(name: "NpucRuntimeTests", dependencies: ["NpucRuntime", "NpucGraph", "NpucIO"], swiftSettings: swiftSettings),
         .testTarget(name: "NpucImportTests", dependencies: ["NpucGraph", "NpucIO", "NpucImport", "NpucRunner", "NpucCLI"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "NpucRunnerTests",
+                    dependencies: ["NpucRunner", "NpucCLI", "NpucOptimize", "NpucScript", "NpucGraph", "NpucIO", "NpucImport"],
+                    swiftSettings: swiftSettings),
     ]
 )
