@@ -1,7 +1,9 @@
-// `npuc infer ARCHIVE --context native --input X [--input Y …] [-o OUT]`: runs a network on
-// images or NumPy files with the float executor and writes one .npz per input (one member per
-// network output, named as in the ONNX model). Every input is read and checked before anything
-// runs or is written, so a bad input gives one clear error and no output.
+// `npuc infer ARCHIVE --context native|fp-optimized|quantized --input X [--input Y …] [-o OUT]`:
+// runs a network on images or NumPy files — the parsed float network (native), the optimizer's
+// prepared float network (fp-optimized) or the integer network in the emulator (quantized) — and
+// writes one .npz per input (one member per network output, named as in the ONNX model). Every
+// input is read and checked before anything runs or is written, so a bad input gives one clear
+// error and no output.
 
 import ArgumentParser
 import Foundation
@@ -9,6 +11,8 @@ import NpucExecutor
 import NpucGraph
 import NpucIO
 import NpucImages
+import NpucOptimize
+import NpucRunner
 import NpucScript
 
 struct InferCommand: ParsableCommand {
@@ -26,13 +30,25 @@ struct InferCommand: ParsableCommand {
             A .npz feeds a multi-input network (members named as the inputs). With one input file \
             and -o FILE.npz, that file is written; otherwise -o is a folder (default infer_out) \
             holding <input name>.npz per input (per image for a folder).
+
+            Contexts: native runs the float network as parsed. fp-optimized runs the float network \
+            the optimizer prepared (model script's normalization, input_conversion and \
+            change_output_activation folded in, equalization applied); quantized runs the integer \
+            network in the bit-exact emulator, quantizing float inputs and dequantizing the outputs. \
+            Both need an optimized archive (run `npuc optimize` first) and take what the prepared \
+            network takes: when the archive's model script has a normalization, it is folded into \
+            the network, so images are fed as raw pixels 0…255 (--mean/--std are refused); without \
+            one, images are normalized as for native. With input_conversion(bgr_to_rgb), images are \
+            fed BGR. A .npy is read like calibration data (`npuc optimize --calib-set-path`): \
+            N×H×W×C or N×C×H×W, uint8 or float, no normalization applied, one run per row, outputs \
+            stacked. A .npz gives the prepared network's inputs as they are.
             """
     )
 
     @Argument(help: "The network archive (.npar).")
     var archive: String
 
-    @Option(help: "native: the float network as parsed (the float executor).")
+    @Option(help: "native (the float network as parsed), fp-optimized (the float network after the optimizer's preparation) or quantized (the integer network, emulated).")
     var context: String = "native"
 
     @Option(name: .customLong("input"), help: "An image, a folder of images, a .npy or a .npz (repeatable).")
@@ -70,17 +86,30 @@ struct InferCommand: ParsableCommand {
     }
 
     private func infer() throws {
-        guard context == "native" else {
-            throw InferError("--context \(context) is not available; this build runs --context native (the float network)")
+        guard let inferenceContext = InferenceContext(rawValue: context) else {
+            throw InferError("--context \(context) is not a context; use native, fp-optimized or quantized")
         }
         guard !inputs.isEmpty else { throw InferError("give at least one --input (an image, a folder of images, a .npy or a .npz)") }
         guard !(letterbox && crop) else { throw InferError("--letterbox and --crop exclude each other") }
         let archiveURL = URL(fileURLWithPath: archive)
-        let stored = try Archive.read(contentsOf: archiveURL)
-        let graph = stored.graph
-        let normalization = try imageNormalization(stored)
+        let runner = try ClientRunner(archiveAt: archiveURL)
+        let stored = runner.archive!
+        let session = try runner.inferenceSession(inferenceContext)
+        let graph = session.graph
+        var normalization = try imageNormalization(stored)
+        var order: ChannelOrder = bgr ? .bgr : .rgb
+        if inferenceContext != .native, graph.inputs.count == 1, let convention = session.imageConventions[graph[graph.inputs[0]].name] {
+            if let folded = convention.foldedMean {
+                guard mean == nil && std == nil else {
+                    throw InferError("the archive's model script folds normalization(\(folded.map { formatNumber($0) }), \((convention.foldedStd ?? []).map { formatNumber($0) })) into the \(inferenceContext) network, so images are fed as raw pixels 0…255; drop --mean/--std")
+                }
+                normalization = ([0], [1])
+            }
+            if convention.bgr { order = .bgr }
+        }
         let preparer = InputPreparer(graph: graph, fit: letterbox ? .letterbox : (crop ? .crop : .resize),
-                                     order: bgr ? .bgr : .rgb, mean: normalization.mean, std: normalization.std)
+                                     order: order, mean: normalization.mean, std: normalization.std,
+                                     calibrationLayout: inferenceContext != .native)
 
         // Read and check every input before running anything.
         var jobs: [InferJob] = []
@@ -88,13 +117,12 @@ struct InferCommand: ParsableCommand {
         for job in jobs { try job.check(preparer) }
         let destinations = try outputPaths(for: jobs)
 
-        let executor = try FloatExecutor(graph)
         for (job, destination) in zip(jobs, destinations) {
             let samples = try job.load(preparer)
             var results: [[String: Tensor]] = []
             for sample in samples {
                 let start = Date()
-                results.append(try executor.run(sample))
+                results.append(try session.run(sample))
                 if timing {
                     printToStderr(String(format: "%@: %.1f ms", job.name, Date().timeIntervalSince(start) * 1000))
                 }
@@ -108,7 +136,8 @@ struct InferCommand: ParsableCommand {
         }
     }
 
-    /// The normalization images get: the archive's model script's, the flags', or pixels / 255.
+    /// The normalization images get: the archive's model script's, the flags', or pixels / 255
+    /// (for the prepared network, when the script has no normalization to fold).
     private func imageNormalization(_ archive: Archive) throws -> (mean: [Float], std: [Float]) {
         func values(_ text: String, _ flag: String) throws -> [Float] {
             let parts = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
@@ -165,6 +194,11 @@ struct InferCommand: ParsableCommand {
     }
 }
 
+/// A number as a script would write it (no trailing ".0").
+func formatNumber(_ v: Double) -> String {
+    v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
+}
+
 struct InferError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
@@ -211,6 +245,9 @@ struct InputPreparer {
     let order: ChannelOrder
     let mean: [Float]
     let std: [Float]
+    /// True for the prepared network (fp-optimized, quantized): a .npy is read as calibration
+    /// data is (NHWC or NCHW, any numeric type, one run per row).
+    var calibrationLayout = false
 
     static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "bmp"]
 
@@ -231,6 +268,8 @@ struct InputPreparer {
             }
         }
         switch url.pathExtension.lowercased() {
+        case "npy" where calibrationLayout:
+            return [InferJob(source: .npy(url), name: stem, fromFolder: false, batched: true)]
         case "npy":
             let npy = try NpyFile(contentsOf: url)
             let shape = try singleInputType().shape
@@ -293,6 +332,7 @@ struct InputPreparer {
 
     /// The samples of a .npy: the whole array when it has the input's shape, else one per row.
     func npySamples(_ url: URL, checkOnly: Bool) throws -> [[String: Tensor]] {
+        if calibrationLayout { return try calibrationSamples(url, checkOnly: checkOnly) }
         let type = try singleInputType()
         let npy = try NpyFile(contentsOf: url)
         guard npy.dataType == type.dataType else {
@@ -309,6 +349,19 @@ struct InputPreparer {
         }
         if npy.shape == type.shape { return [[singleInputName(): try npy.rows(0..<npy.rowCount)]] }
         return try (0..<npy.rowCount).map { [singleInputName(): try npy.rows($0..<($0 + 1))] }
+    }
+
+    /// The rows of a .npy read as calibration data is (layout and element type converted, NaN
+    /// and infinities refused by row); checking reads every row, one at a time.
+    func calibrationSamples(_ url: URL, checkOnly: Bool) throws -> [[String: Tensor]] {
+        _ = try singleInputType()
+        let samples = try CalibrationData.npy(url).open(for: graph)
+        var result: [[String: Tensor]] = []
+        for run in 0..<samples.count {
+            let input = try samples.input(run)
+            if !checkOnly { result.append([samples.inputName: input]) }
+        }
+        return result
     }
 
     /// A multi-input sample: one member per graph input, with the input's shape and type.

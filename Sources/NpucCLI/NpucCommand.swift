@@ -19,6 +19,7 @@ public struct NpucCommand: ParsableCommand {
             SupportedOpsCommand.self,
             OptimizeCommand.self,
             InferCommand.self,
+            AnalyzeNoiseCommand.self,
         ]
     )
 
