@@ -75,7 +75,14 @@ struct OptimizeCommand: ParsableCommand {
             if let calibSetPath {
                 data = .npy(URL(fileURLWithPath: calibSetPath))
             } else if let calibImages {
-                data = .imageFolder(URL(fileURLWithPath: calibImages), fit: FitMode(rawValue: fit)!)
+                // Images decode as RGB; a script with input_conversion(bgr_to_rgb) makes the network
+                // take BGR, so the images are fed in that order.
+                var order = ChannelOrder.rgb
+                if let held = runner.archive {
+                    order = try OptimizationSettings.from(script, graph: held.graph, metadata: held.metadata).expectation.channelOrder ?? .rgb
+                }
+                data = .imageFolder(URL(fileURLWithPath: calibImages), fit: FitMode(rawValue: fit) ?? .resize,
+                                    channelOrder: order)
             } else {
                 data = .random(count: 8)
             }

@@ -23,6 +23,7 @@ public enum OptimizationSettings {
         var expectation = CalibrationExpectation()
         guard let script else {
             expectation.rawPixelsExpected = !expectsUnitRange(metadata)
+            if expectsUnitRange(metadata) { expectation.channelOrder = .rgb }
             return (options, expectation)
         }
         let catalog = LayerCatalog(graph: graph)
@@ -31,7 +32,8 @@ public enum OptimizationSettings {
         options.compressionLevel = flavor.effectiveCompressionLevel
         let calibration = script.calibration
         options.calibrationSize = calibration.effectiveCalibsetSize
-        options.batchSize = calibration.effectiveBatchSize
+        // The calibration section's batch_size wins; the flavor's applies when it is the only one.
+        options.batchSize = calibration.batchSize ?? flavor.batchSize ?? calibration.effectiveBatchSize
         let inputs = graph.inputs.map { graph[$0].name }
 
         for statement in script.statements {
@@ -63,12 +65,18 @@ public enum OptimizationSettings {
                 options.preparation.outputActivations.append(
                     NpucOptimize.ChangeOutputActivation(layers: try layers(c.layers), activation: activationFunction(c.activation)))
             case .quantizationParam(let q):
-                let named = try layers(q.layers) ?? catalog.layers.map(\.name)
+                // Without layers=: every node of the network (not the input/output pseudo-layers).
+                let named = try layers(q.layers) ?? graph.nodes.map(\.name)
                 if q.biasMode == .doubleScaleInitialization {
                     throw ScriptApplicationError("\(at): bias_mode=double_scale_initialization is not implemented by npuc; remove it (npuc's biases are 32-bit integers in the accumulator's scale)")
                 }
                 for layer in named {
-                    if let p = q.precisionMode, let mode = PrecisionMode(rawValue: p.rawValue) { options.layerPrecision[layer] = mode }
+                    if let p = q.precisionMode {
+                        guard let mode = PrecisionMode(rawValue: p.rawValue) else {
+                            throw ScriptApplicationError("\(at): precision_mode=\(p.rawValue) is not implemented by npuc's quantizer; use one of \(PrecisionMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                        }
+                        options.layerPrecision[layer] = mode
+                    }
                     if let r = range(q.forceRangeOut) { options.forcedOutputRanges[layer] = r }
                     if let r = range(q.forceRangeIn) { options.forcedInputRanges[layer] = r }
                 }
@@ -91,6 +99,8 @@ public enum OptimizationSettings {
             }
         }
         if expectation.normalizationMean == nil { expectation.rawPixelsExpected = !expectsUnitRange(metadata) }
+        // Ultralytics exports take RGB; with no input_conversion the data should be RGB too.
+        if expectation.channelOrder == nil, expectsUnitRange(metadata) { expectation.channelOrder = .rgb }
         return (options, expectation)
     }
 
@@ -140,7 +150,9 @@ public enum OptimizationSettings {
             }
         case .activationClipping:
             let method: RangeMethod?
-            switch p.mode ?? .disabled {
+            // policy=disabled turns the algorithm off whatever the mode says.
+            let mode: PreQuantizationOptimization.ClippingMode = p.policy == .disabled ? .disabled : (p.mode ?? .disabled)
+            switch mode {
             case .disabled: method = .minMax
             case .mmse, .mmseIf4b: method = .mse
             case .percentile:
@@ -162,11 +174,12 @@ public enum OptimizationSettings {
             guard layers == nil else {
                 throw ScriptApplicationError("\(at): per-layer weights_clipping is not implemented by npuc; apply it to all layers (no layers=)")
             }
-            switch p.mode ?? .disabled {
+            let mode: PreQuantizationOptimization.ClippingMode = p.policy == .disabled ? .disabled : (p.mode ?? .disabled)
+            switch mode {
             case .disabled: options.weightClipping = false
             case .mmse, .mmseIf4b: options.weightClipping = true
             case .percentile, .manual:
-                throw ScriptApplicationError("\(at): weights_clipping mode=\(p.mode!.rawValue) is not implemented by npuc; use mode=mmse")
+                throw ScriptApplicationError("\(at): weights_clipping mode=\(mode.rawValue) is not implemented by npuc; use mode=mmse")
             }
         }
     }

@@ -30,12 +30,15 @@ public struct OptimizationOptions: Sendable {
     public var biasCorrection: Bool?
     /// Samples on which the quality summary compares the quantized network with the float one.
     public var qualitySamples: Int
+    /// Calibration samples run at the same time (1 or more; the result does not depend on it).
+    public var parallelSamples: Int
 
     public init(level: Int = 2, compressionLevel: Int = 0, calibrationSize: Int = 64, batchSize: Int = 8,
                 preparation: FloatPreparation = FloatPreparation(), layerPrecision: [String: PrecisionMode] = [:],
                 forcedOutputRanges: [String: ClosedRange<Double>] = [:], forcedInputRanges: [String: ClosedRange<Double>] = [:],
                 layerRangeMethods: [String: RangeMethod] = [:], activationRangeMethod: RangeMethod? = nil,
-                weightClipping: Bool? = nil, equalization: Bool? = nil, biasCorrection: Bool? = nil, qualitySamples: Int = 4) {
+                weightClipping: Bool? = nil, equalization: Bool? = nil, biasCorrection: Bool? = nil, qualitySamples: Int = 4,
+                parallelSamples: Int = CalibrationOptions.defaultParallelSamples) {
         self.level = level
         self.compressionLevel = compressionLevel
         self.calibrationSize = calibrationSize
@@ -50,6 +53,7 @@ public struct OptimizationOptions: Sendable {
         self.equalization = equalization
         self.biasCorrection = biasCorrection
         self.qualitySamples = qualitySamples
+        self.parallelSamples = max(1, parallelSamples)
     }
 
     /// The algorithms in force: the level's choices, with explicit overrides applied.
@@ -69,6 +73,13 @@ public struct OptimizationAlgorithms: Sendable, Hashable, Codable {
     public var weightClipping: Bool
     public var equalization: Bool
     public var biasCorrection: Bool
+
+    public init(activationRanges: RangeMethod, weightClipping: Bool, equalization: Bool, biasCorrection: Bool) {
+        self.activationRanges = activationRanges
+        self.weightClipping = weightClipping
+        self.equalization = equalization
+        self.biasCorrection = biasCorrection
+    }
 
     /// What each optimization level turns on (docs/OPTIMIZATION.md explains the choice with the
     /// measurements behind it).

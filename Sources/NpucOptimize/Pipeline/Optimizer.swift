@@ -56,16 +56,19 @@ public enum Optimizer {
             return value
         }
         let algorithms = options.algorithms
+        try WeightChecks.requireFinite(archive.graph, stage: "network '\(archive.graph.name)'")
 
         // 1. Float preparation.
         progress?(OptimizationProgress(stage: "preparing the float network", done: 0, total: 1))
         let prepared = try timed("prepare") { () throws(OptimizationError) -> Graph in
             try prepare(archive.graph, options: options, algorithms: algorithms)
         }
+        try WeightChecks.requireFinite(prepared, stage: "network '\(archive.graph.name)' after float preparation (batch-norm folding, normalization)")
 
         // 2. Calibration of the values the quantizer needs.
-        let layerValues = try LayerValues(prepared, options: options)
-        var config = QuantizerConfig(layerPrecision: options.layerPrecision, forcedRanges: layerValues.forcedRanges)
+        let layerOptions = try LayerNames.resolve(options, prepared: prepared)
+        let layerValues = try LayerValues(prepared, options: layerOptions)
+        var config = QuantizerConfig(layerPrecision: layerOptions.layerPrecision, forcedRanges: layerValues.forcedRanges)
         let needed = Set(Quantizer.requiredRanges(prepared, config: config))
         let (statistics, warnings, sampleCount) = try timed("calibrate") { () throws(OptimizationError) in
             try calibrate(prepared, data: data, needed: needed, histograms: algorithms.needsHistograms ? needed : Set(layerValues.rangeMethods.keys),
@@ -78,7 +81,7 @@ public enum Optimizer {
                                  methods: layerValues.rangeMethods)
         }
         let fourBit = try timed("compression") { () throws(OptimizationError) -> [String] in
-            try CompressionPlanner.fourBitLayers(prepared, level: options.compressionLevel, explicit: options.layerPrecision)
+            try CompressionPlanner.fourBitLayers(prepared, level: options.compressionLevel, explicit: layerOptions.layerPrecision)
         }
         for layer in fourBit { config.layerPrecision[layer] = .a8_w4 }
         config.weightOverrides = try timed("weights") { () throws(OptimizationError) in
@@ -144,7 +147,8 @@ public enum Optimizer {
                           progress: ((OptimizationProgress) -> Void)?) throws(OptimizationError) -> ([String: ValueStatistics], [String], Int) {
         do {
             let samples = try data.open(for: graph, limit: options.calibrationSize)
-            let calibrator = try Calibrator(graph: graph, options: CalibrationOptions(batchSize: options.batchSize, values: needed))
+            let calibrator = try Calibrator(graph: graph, options: CalibrationOptions(parallelSamples: options.parallelSamples, batchSize: options.batchSize,
+                                                                             values: needed))
             let result = try calibrator.collect(samples, histograms: histograms) { step in
                 progress?(OptimizationProgress(stage: step.pass == .ranges ? "calibrating (ranges)" : "calibrating (histograms)",
                                                done: step.done, total: step.total))
