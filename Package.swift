@@ -9,16 +9,21 @@ let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
 ]
 
+// The modules that do the arithmetic (kernels, float executor, integer emulator) are optimized in
+// debug builds too: the test suite runs whole real models through them, which unoptimized code
+// would make take many minutes.
+let arithmeticSettings: [SwiftSetting] = swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 // NpucKernels holds the ISA-specific kernels; on x86-64 it is compiled for AVX2 + FMA and its
 // code runs only after a CPUID check (KernelSupport.fastKernels), so other CPUs get the portable
 // reference kernels of NpucExecutor instead.
 #if arch(x86_64)
-let kernelSettings: [SwiftSetting] = swiftSettings + [
+let kernelSettings: [SwiftSetting] = arithmeticSettings + [
     .define("NPUC_KERNELS_X86_64_V3"),
     .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"]),
 ]
 #else
-let kernelSettings: [SwiftSetting] = swiftSettings
+let kernelSettings: [SwiftSetting] = arithmeticSettings
 #endif
 
 let package = Package(
@@ -56,10 +61,10 @@ let package = Package(
         // ISA-specific hot kernels (AVX-512 VNNI / AVX2 / NEON) with runtime dispatch and portable twins.
         .target(name: "NpucKernels", swiftSettings: kernelSettings),
         // The float reference executor ("native" context).
-        .target(name: "NpucExecutor", dependencies: ["NpucGraph", "NpucKernels"], swiftSettings: swiftSettings),
+        .target(name: "NpucExecutor", dependencies: ["NpucGraph", "NpucKernels"], swiftSettings: arithmeticSettings),
         // Post-training quantization: float preparation, calibration, the integer scheme
         // (docs/QUANTIZATION.md), the quantized emulator, noise analysis.
-        .target(name: "NpucOptimize", dependencies: ["NpucGraph", "NpucIO", "NpucExecutor", "NpucImages"], swiftSettings: swiftSettings),
+        .target(name: "NpucOptimize", dependencies: ["NpucGraph", "NpucIO", "NpucExecutor", "NpucImages"], swiftSettings: arithmeticSettings),
         // Host side of running a network: detection post-processing (YOLO decode, NMS) and metrics.
         .target(name: "NpucRuntime", dependencies: ["NpucGraph", "NpucIO"], swiftSettings: swiftSettings),
         // The ClientRunner-shaped facade: translate → optimize → compile, save/load, infer.

@@ -1,7 +1,8 @@
 // Whole real models against stored reference outputs (issue #3, must-holds 2 and 3): the cut
 // YOLOv8n-DocLayNet at 640 on real document pages vs ONNX Runtime, and the ONNX "light" models
-// vs their expected outputs. They need .fixtures and an optimized build (a debug build of the
-// SIMD kernels takes about a minute per model run): `swift test -c release --filter ModelReference`.
+// vs their expected outputs. They need .fixtures and an optimized executor (Package.swift compiles
+// the arithmetic modules with -O in debug builds too; unoptimized SIMD code takes about a minute
+// per model run).
 
 import Foundation
 import NpucExecutor
@@ -10,13 +11,8 @@ import NpucImport
 import NpucIO
 import Testing
 
-let isOptimizedBuild: Bool = {
-    #if DEBUG
-    return false
-    #else
-    return true
-    #endif
-}()
+/// The executor's arithmetic is optimized (release builds, and debug builds per Package.swift).
+let isOptimizedBuild = ExecutorBuild.isOptimized
 
 let yoloModel = fixturesRoot.appending(path: "models/yolov8n-doclaynet.onnx")
 let yoloReferences = fixturesRoot.appending(path: "reference/yolov8n-cut640-ort")
@@ -25,7 +21,7 @@ let yoloEndNodes = ["/model.22/cv2.0/cv2.0.2/Conv", "/model.22/cv3.0/cv3.0.2/Con
                     "/model.22/cv3.1/cv3.1.2/Conv", "/model.22/cv2.2/cv2.2.2/Conv", "/model.22/cv3.2/cv3.2.2/Conv"]
 
 @Suite("Model references", .serialized,
-       .enabled(if: isOptimizedBuild, "needs an optimized build: swift test -c release --filter ModelReference"))
+       .enabled(if: isOptimizedBuild, "needs the executor compiled with -O (see Package.swift)"))
 struct ModelReferenceTests {
     @Test("YOLOv8n-DocLayNet cut at 640: the six outputs match ONNX Runtime within 1e-3 × each output's max |value| on real pages",
           .enabled(if: FileManager.default.fileExists(atPath: yoloModel.path) && FileManager.default.fileExists(atPath: yoloReferences.path),
