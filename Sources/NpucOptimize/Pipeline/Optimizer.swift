@@ -108,11 +108,13 @@ public enum Optimizer {
             try QualityMeasurement.outputSNR(network, float: prepared, data: data, samples: min(options.qualitySamples, sampleCount))
         }
 
+        // The summary shows the ranges the quantizer used: forced ones replace calibrated ones.
+        let usedRanges = ranges.merging(layerValues.forcedRanges) { _, forced in forced }
         let summary = OptimizationSummary(
             level: options.level, compressionLevel: options.compressionLevel, algorithms: algorithms,
             calibrationSource: data.sourceDescription, calibrationSamples: sampleCount, warnings: warnings,
             outputSNR: quality, qualitySamples: min(options.qualitySamples, sampleCount),
-            layerPrecision: config.layerPrecision.mapValues(\.rawValue), ranges: ranges.mapValues { [$0.lowerBound, $0.upperBound] })
+            layerPrecision: config.layerPrecision.mapValues(\.rawValue), ranges: usedRanges.mapValues { [$0.lowerBound, $0.upperBound] })
         var optimized = archive
         optimized.state = .optimized
         do {

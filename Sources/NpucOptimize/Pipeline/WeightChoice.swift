@@ -42,7 +42,8 @@ enum WeightChoice {
 }
 
 /// `compression_level`: which layers get 4-bit weights. Level k converts the least sensitive
-/// layers until they hold k × 20 % of the weights (level 5: all eligible layers). Sensitivity is the
+/// layers until they hold k × 20 % of the weights (level 5: all eligible layers); the layers of
+/// level k are always among those of level k + 1. Sensitivity is the
 /// relative error of the layer's own weights at 4 bits (MSE-clipped): ‖Ŵ − W‖² / ‖W‖². The first
 /// layer and layers producing network outputs stay at 8 bits, as do layers given a precision
 /// explicitly.
@@ -69,13 +70,18 @@ enum CompressionPlanner {
             }
             candidates.append((name, weights.elementCount, error))
         }
-        let budget = Double(total) * min(1, 0.2 * Double(level))
-        var chosen = [String]()
+        // Level by level, each filling its larger budget on top of the level below, so a layer
+        // 4-bit at level k stays 4-bit at every higher level.
+        let ordered = candidates.sorted(by: { $0.error != $1.error ? $0.error < $1.error : $0.name < $1.name })
+        var chosen = Set<String>()
         var used = 0
-        for c in candidates.sorted(by: { $0.error != $1.error ? $0.error < $1.error : $0.name < $1.name }) {
-            if level < 5, Double(used + c.params) > budget { continue }
-            chosen.append(c.name)
-            used += c.params
+        for step in 1...level {
+            let budget = Double(total) * min(1, 0.2 * Double(step))
+            for c in ordered where !chosen.contains(c.name) {
+                if step < 5, Double(used + c.params) > budget { continue }
+                chosen.insert(c.name)
+                used += c.params
+            }
         }
         return chosen.sorted()
     }
