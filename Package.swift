@@ -79,6 +79,9 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .executableTarget(name: "npuc", dependencies: ["NpucCLI"], swiftSettings: swiftSettings),
         // Benchmark harness (run on demand; results go to docs/BENCHMARKS-*.md).
+        // The executor benchmark's timing tool (benchmarks/executor/bench_yolo.py runs it).
+        .executableTarget(name: "npuc-executor-bench", dependencies: ["NpucExecutor", "NpucGraph", "NpucImport", "NpucIO", "NpucKernels"],
+                          path: "benchmarks/executor/npuc-executor-bench", swiftSettings: swiftSettings),
         .executableTarget(name: "npuc-bench",
                           dependencies: ["NpucRunner", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swiftSettings),

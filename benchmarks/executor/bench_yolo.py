@@ -40,7 +40,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--bench", default=str(ROOT / ".build-exec" / "release" / "npuc-executor-bench"))
+    ap.add_argument("--bench", default=str(ROOT / ".build" / "release" / "npuc-executor-bench"))
     ap.add_argument("--threads", type=int, default=2, help="threads for both (ORT intra-op threads, NPUC_THREADS)")
     ap.add_argument("--json", help="also write the results here")
     a = ap.parse_args()
