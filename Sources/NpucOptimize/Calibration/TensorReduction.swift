@@ -29,8 +29,10 @@ enum TensorReduction {
             var i = start
             while i + 16 <= end {
                 let v = UnsafeRawPointer(base + i).loadUnaligned(as: V.self)
-                lo = pointwiseMin(lo, v)
-                hi = pointwiseMax(hi, v)
+                // One compare-and-select each (pointwiseMin/Max compile to a lane-by-lane loop).
+                // NaN never replaces; it shows in the sums, which send the tensor to the exact check.
+                lo.replace(with: v, where: v .< lo)
+                hi.replace(with: v, where: v .> hi)
                 s += v
                 q += v * v
                 i += 16
