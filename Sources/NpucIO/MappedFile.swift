@@ -50,6 +50,19 @@ public final class MappedFile: @unchecked Sendable {
         UnsafeRawBufferPointer(start: base.map { UnsafeRawPointer($0) }, count: count)
     }
 
+    /// Tells the kernel the pages holding `range` (byte offsets) are not needed for now, so they
+    /// leave this process's resident set; reading them again maps them back from the file.
+    /// Streaming readers call it after each part so a large file never becomes resident whole.
+    public func releasePages(_ range: Range<Int>) {
+        guard let base, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let start = max(0, range.lowerBound / page * page)
+        let end = min(count, (range.upperBound + page - 1) / page * page)
+        guard end > start else { return }
+        _ = madvise(base + start, end - start, Int32(MADV_DONTNEED))
+    }
+
     /// Calls `body` with the mapped bytes, keeping the mapping alive for the call.
     public func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try withExtendedLifetime(self) { () throws(E) -> R in try body(bytes) }

@@ -64,8 +64,11 @@ public final class NpyFile: Sendable {
             }
             let start = range.lowerBound * rowElementCount * width
             let slice = UnsafeRawBufferPointer(rebasing: data[start..<(start + count * width)])
-            return Tensor(shape: dims, storage: NumPy.makeStorage(header.dataType, count: count, from: slice,
-                                                                  byteOrder: header.byteOrder))
+            let tensor = Tensor(shape: dims, storage: NumPy.makeStorage(header.dataType, count: count, from: slice,
+                                                                        byteOrder: header.byteOrder))
+            // The rows are copied out; their pages need not stay resident.
+            file.releasePages((header.dataOffset + start)..<(header.dataOffset + start + count * width))
+            return tensor
         }
     }
 
@@ -77,6 +80,7 @@ public final class NpyFile: Sendable {
         let rowBytes = rowElementCount * header.dataType.byteWidth
         return try withExtendedLifetime(file) {
             let start = header.dataOffset + range.lowerBound * rowBytes
+            defer { file.releasePages(start..<(start + range.count * rowBytes)) }
             return try body(UnsafeRawBufferPointer(rebasing: file.bytes[start..<(start + range.count * rowBytes)]))
         }
     }
