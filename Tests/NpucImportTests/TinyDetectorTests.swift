@@ -72,6 +72,13 @@ struct TinyDetectorTests {
         let archive = try Archive.read(contentsOf: dir.appendingPathComponent("demo/tiny_yolov8.npar"))
         #expect(archive.graph.outputs.count == 6)
         #expect(archive.head?.metaArchitecture == .yolov8)
+        let optimized = try Archive.read(contentsOf: dir.appendingPathComponent("demo/tiny_yolov8_optimized.npar"))
+        #expect(optimized.state == .optimized)
+        #expect(optimized.sections["model_script"].map { String(decoding: $0, as: UTF8.self) }?.contains("normalization1") == true)
+        // Six outputs compared, each well above noise (the quantized network tracks the float one).
+        let snrs = result.stdout.split(separator: "\n").filter { $0.contains("quantized vs float") }
+            .compactMap { line in line.split(separator: " ").compactMap { Double($0) }.first }
+        #expect(snrs.count == 6 && snrs.allSatisfy { $0 > 20 }, "\(result.stdout)")
     }
 
     @Test func nodesListsEveryNodeWithShapes() throws {

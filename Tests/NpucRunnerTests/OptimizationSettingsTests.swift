@@ -51,7 +51,7 @@ struct OptimizationSettingsTests {
         (0, OptimizationAlgorithms(activationRanges: .minMax, weightClipping: false, equalization: false, biasCorrection: false)),
         (1, OptimizationAlgorithms(activationRanges: .percentile(lower: 0.001, upper: 99.999), weightClipping: false, equalization: false,
                                    biasCorrection: false)),
-        (2, OptimizationAlgorithms(activationRanges: .mse, weightClipping: true, equalization: true, biasCorrection: false)),
+        (2, OptimizationAlgorithms(activationRanges: .mse, weightClipping: true, equalization: true, biasCorrection: true)),
         (3, OptimizationAlgorithms(activationRanges: .mse, weightClipping: true, equalization: true, biasCorrection: true)),
         (4, OptimizationAlgorithms(activationRanges: .mse, weightClipping: true, equalization: true, biasCorrection: true)),
     ])
