@@ -19,43 +19,9 @@ func makeTemporaryDirectory() throws -> URL {
     return url
 }
 
-/// Runs the `npuc` executable built next to the test bundle.
-struct NpucRun {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-enum NpucBinary {
-    static var executable: URL? {
-        var candidates = [URL]()
-        if let argument = CommandLine.arguments.first {
-            candidates.append(URL(fileURLWithPath: argument).deletingLastPathComponent().appendingPathComponent("npuc"))
-        }
-        candidates.append(Bundle.main.bundleURL.appendingPathComponent("npuc"))
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("npuc"))
-        candidates.append(RunnerPaths.packageRoot.appendingPathComponent(".build/debug/npuc"))
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> NpucRun {
-        let binary = try #require(executable, "the npuc executable is not built; run `swift build` first")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes before waiting so a large output cannot block the child.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return NpucRun(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                       stderr: String(decoding: errData, as: UTF8.self))
-    }
-}
+/// Runs the `npuc` executable built next to the test bundle (OptimizeTestSupport.swift's runner).
+typealias NpucRun = OptimizeCLIResult
+typealias NpucBinary = OptimizeCLI
 
 /// The script that folds pixels / 255 into the tiny detector (what Ultralytics exports expect).
 let unitNormalizationScript = """
