@@ -83,7 +83,7 @@ struct DemoCommand: ParsableCommand {
         print("[4/4] npuc infer \(optimizedURL.lastPathComponent) --context native|quantized")
         let picture = Self.pictures(count: 1, size: TinyDetector.inputSize, seed: 99)
         let inputName = runner.archive.map { $0.graph[$0.graph.inputs[0]].name } ?? "images"
-        let nchw = Self.nchw(picture)
+        let nchw = picture.nhwcToNCHWFloats()
         let native = try runner.infer([inputName: Tensor(shape: nchw.shape, float32: nchw.floats.map { $0 / 255 })], context: .native)
         let quantized = try runner.infer([inputName: nchw], context: .quantized)
         for name in native.keys.sorted() {
@@ -119,16 +119,5 @@ struct DemoCommand: ParsableCommand {
             }
         }
         return Tensor(shape: [count, size, size, 3], storage: .uint8(pixels))
-    }
-
-    /// N×H×W×C → N×C×H×W float32.
-    static func nchw(_ t: Tensor) -> Tensor {
-        let (n, h, w, c) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
-        let src = t.floats
-        var out = [Float](repeating: 0, count: src.count)
-        for b in 0..<n { for y in 0..<h { for x in 0..<w { for k in 0..<c {
-            out[((b * c + k) * h + y) * w + x] = src[((b * h + y) * w + x) * c + k]
-        } } } }
-        return Tensor(shape: [n, c, h, w], float32: out)
     }
 }

@@ -44,7 +44,7 @@ struct QuantizationBench: ParsableCommand {
         let start = Date()
         for i in 0..<n {
             let row = try npy.rows(i..<(i + 1))          // 1×H×W×C
-            let pixels = nchw(row)                          // 1×C×H×W, floats 0…255
+            let pixels = row.nhwcToNCHWFloats()                          // 1×C×H×W, floats 0…255
             let floatInput = Tensor(shape: pixels.shape, float32: pixels.floats.map { $0 / Float(floatInputDivisor) })
             let reference = try executor.run([inputName: floatInput])
             let quantized = try emulator.runDequantized([network.inputs[0]: pixels])
@@ -61,17 +61,6 @@ struct QuantizationBench: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(quality).write(to: URL(fileURLWithPath: json))
         }
-    }
-
-    /// N×H×W×C (any numeric type) → N×C×H×W float32.
-    func nchw(_ t: Tensor) -> Tensor {
-        let (n, h, w, c) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
-        let src = t.floats
-        var out = [Float](repeating: 0, count: src.count)
-        for b in 0..<n { for y in 0..<h { for x in 0..<w { for k in 0..<c {
-            out[((b * c + k) * h + y) * w + x] = src[((b * h + y) * w + x) * c + k]
-        } } } }
-        return Tensor(shape: [n, c, h, w], float32: out)
     }
 }
 
