@@ -301,13 +301,6 @@ public final class PackedConvolution2D: @unchecked Sendable {
 
     // MARK: Compute
 
-    /// Multiply-accumulates per output (channels × taps) done before moving to the next
-    /// output-channel block; sized so a tile's input rows stay in the L1 cache.
-    nonisolated(unsafe) public static var channelBlockTarget = 144
-    /// Loop order within a band: output-channel blocks outside (true) or tiles outside with
-    /// channel blocks (false).
-    nonisolated(unsafe) public static var blockOuterOrder = true
-
     private func runGEMM(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, activation: PointwiseFunction) {
         let g = geometry
         let rows = ConvolutionMicroKernel.rows, lanes = ConvolutionMicroKernel.lanes
@@ -318,7 +311,6 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let cg = groupInputChannels, mg = groupOutputChannels
         let outputPlane = g.outputHeight * g.outputWidth
         let oneTap = taps == 1 && tapOffsets[0] == 0
-        let channelBlock = max(4, Self.channelBlockTarget / taps)
         let bufferCount = cg * channelStride + 64
         Parallel.forEach(items) { item in
             let group = item / (bands * blockChunks)
@@ -329,73 +321,27 @@ public final class PackedConvolution2D: @unchecked Sendable {
             let positions = (bandHeight - 1) * planeWidth + g.outputWidth
             let tiles = (positions + lanes - 1) / lanes
             let bandOutput = output + oy0 * g.outputWidth
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: bufferCount + (endBlock - firstBlock) * rows * lanes) { memory in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: bufferCount + rows * lanes) { memory in
                 let planes = memory.baseAddress!
-                let tileBuffer = planes + bufferCount
+                let tile = planes + bufferCount
                 fillBand(input, firstChannel: group * cg, channels: cg, firstRow: oy0, into: planes)
-                if Self.blockOuterOrder {
-                    // One output-channel block at a time over the whole band: its weights stay in
-                    // L1, the band's input streams from L2, and its 6 output planes are written
-                    // sequentially.
-                    let tile = tileBuffer
-                    for block in firstBlock..<endBlock {
-                        let packed = UnsafePointer(weights + (group * blocks + block) * cg * taps * rows)
-                        let blockBias = UnsafePointer(bias + (group * blocks + block) * rows)
-                        let rowsValid = min(rows, mg - block * rows)
-                        var tileRow = 0, tileColumn = 0
-                        for t in 0..<tiles {
-                            let q0 = t * lanes
-                            if oneTap {
-                                ConvolutionMicroKernel.tileOneTap(channels: cg, channelStride: channelStride, input: planes + q0,
-                                                                  weights: packed, bias: blockBias, accumulate: false, tile: tile)
-                            } else {
-                                ConvolutionMicroKernel.tile(channels: cg, taps: taps, tapOffsets: tapOffsets, channelStride: channelStride,
-                                                            input: planes + q0, weights: packed, bias: blockBias, accumulate: false, tile: tile)
-                            }
-                            if activation != .identity {
-                                ActivationKernels.applySerial(activation, input: tile, output: tile, count: rowsValid * lanes)
-                            }
-                            for r in 0..<rowsValid {
-                                let m = group * mg + block * rows + r
-                                storeTile(tile + r * lanes, firstPosition: q0, row: tileRow, column: tileColumn, positions: positions,
-                                          into: bandOutput + m * outputPlane)
-                            }
-                            tileColumn += lanes
-                            while tileColumn >= planeWidth {
-                                tileColumn -= planeWidth
-                                tileRow += 1
-                            }
+                // One output-channel block at a time over the whole band: its weights stay in
+                // L1, the band's input streams from L2, and its output planes are written
+                // sequentially.
+                for block in firstBlock..<endBlock {
+                    let packed = UnsafePointer(weights + (group * blocks + block) * cg * taps * rows)
+                    let blockBias = UnsafePointer(bias + (group * blocks + block) * rows)
+                    let rowsValid = min(rows, mg - block * rows)
+                    var tileRow = 0, tileColumn = 0
+                    for t in 0..<tiles {
+                        let q0 = t * lanes
+                        if oneTap {
+                            ConvolutionMicroKernel.tileOneTap(channels: cg, channelStride: channelStride, input: planes + q0,
+                                                              weights: packed, bias: blockBias, accumulate: false, tile: tile)
+                        } else {
+                            ConvolutionMicroKernel.tile(channels: cg, taps: taps, tapOffsets: tapOffsets, channelStride: channelStride,
+                                                        input: planes + q0, weights: packed, bias: blockBias, accumulate: false, tile: tile)
                         }
-                    }
-                    return
-                }
-                for t in 0..<tiles {
-                    let q0 = t * lanes
-                    let tileRow = q0 / planeWidth, tileColumn = q0 - tileRow * planeWidth
-                    // Channels in blocks small enough that the tile's input stays in L1 while
-                    // every output-channel block of the item uses it.
-                    var c0 = 0
-                    while c0 < cg {
-                        let count = min(channelBlock, cg - c0)
-                        for block in firstBlock..<endBlock {
-                            let packed = UnsafePointer(weights + ((group * blocks + block) * cg + c0) * taps * rows)
-                            let blockBias = UnsafePointer(bias + (group * blocks + block) * rows)
-                            let tile = tileBuffer + (block - firstBlock) * rows * lanes
-                            if oneTap {
-                                ConvolutionMicroKernel.tileOneTap(channels: count, channelStride: channelStride,
-                                                                  input: planes + c0 * channelStride + q0, weights: packed,
-                                                                  bias: blockBias, accumulate: c0 > 0, tile: tile)
-                            } else {
-                                ConvolutionMicroKernel.tile(channels: count, taps: taps, tapOffsets: tapOffsets,
-                                                            channelStride: channelStride, input: planes + c0 * channelStride + q0,
-                                                            weights: packed, bias: blockBias, accumulate: c0 > 0, tile: tile)
-                            }
-                        }
-                        c0 += count
-                    }
-                    for block in firstBlock..<endBlock {
-                        let tile = tileBuffer + (block - firstBlock) * rows * lanes
-                        let rowsValid = min(rows, mg - block * rows)
                         if activation != .identity {
                             ActivationKernels.applySerial(activation, input: tile, output: tile, count: rowsValid * lanes)
                         }
@@ -403,6 +349,11 @@ public final class PackedConvolution2D: @unchecked Sendable {
                             let m = group * mg + block * rows + r
                             storeTile(tile + r * lanes, firstPosition: q0, row: tileRow, column: tileColumn, positions: positions,
                                       into: bandOutput + m * outputPlane)
+                        }
+                        tileColumn += lanes
+                        while tileColumn >= planeWidth {
+                            tileColumn -= planeWidth
+                            tileRow += 1
                         }
                     }
                 }
