@@ -67,8 +67,8 @@ struct AnalyzeNoiseCommand: ParsableCommand {
             } else {
                 source = .npy(url)
             }
-            let progress = SampleProgress(enabled: !quiet)
-            let report = try runner.analyzeNoise(source, samples: samples) { progress.update($0) }
+            let progress = ProgressLine(enabled: !quiet)
+            let report = try runner.analyzeNoise(source, samples: samples) { progress.update(stage: "analyzing sample", done: $0.done, total: $0.total) }
             progress.finish()
             if json {
                 print(String(decoding: try report.jsonData(), as: UTF8.self))
@@ -109,30 +109,5 @@ struct AnalyzeNoiseCommand: ParsableCommand {
             lines.append("output \(name): \(db(snr)) dB")
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-/// "analyzing sample i/N" on stderr: rewritten in place on a terminal, else about ten lines.
-final class SampleProgress: @unchecked Sendable {
-    let enabled: Bool
-    let terminal = isatty(2) != 0
-    private var shown = false
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func update(_ p: NoiseAnalysisProgress) {
-        guard enabled, p.total > 0 else { return }
-        let text = "analyzing sample \(p.done)/\(p.total)"
-        if terminal {
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
-            shown = true
-        } else {
-            let step = max(1, (p.total + 9) / 10)
-            if p.done > 0 && (p.done % step == 0 || p.done == p.total) { printToStderr(text) }
-        }
-    }
-
-    func finish() {
-        if enabled, terminal, shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }

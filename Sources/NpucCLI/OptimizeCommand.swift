@@ -124,35 +124,3 @@ struct OptimizeCommand: ParsableCommand {
         }
     }
 }
-
-/// Progress on stderr: on a terminal one line rewritten in place (a few times a second); otherwise
-/// one line per stage, so logs stay readable.
-final class ProgressLine: @unchecked Sendable {
-    let enabled: Bool
-    let terminal = isatty(2) != 0
-    private var last = DispatchTime.now()
-    private var shown = false
-    private var stage = ""
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func update(_ p: OptimizationProgress) {
-        guard enabled else { return }
-        let now = DispatchTime.now()
-        let newStage = p.stage != stage
-        stage = p.stage
-        let count = p.total > 1 ? " \(p.done)/\(p.total)" : ""
-        if !terminal {
-            if newStage { FileHandle.standardError.write(Data("\(p.stage)…\n".utf8)) }
-            return
-        }
-        guard newStage || now.uptimeNanoseconds - last.uptimeNanoseconds > 200_000_000 || p.done == p.total else { return }
-        last = now
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(p.stage)\(count)".utf8))
-        shown = true
-    }
-
-    func finish() {
-        if enabled, terminal, shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-    }
-}
