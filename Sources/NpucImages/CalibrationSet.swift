@@ -63,7 +63,7 @@ public enum CalibrationSetError: Error, Hashable, Sendable, CustomStringConverti
         case .notAFolder(let path):
             return "\(path) is not a folder of images"
         case .noImages(let path):
-            return "\(path) holds no .jpg, .jpeg, .png or .bmp files"
+            return "\(path) holds no .jpg, .jpeg, .png or .bmp files, even in its subfolders; check the path, or give a .npy set made by `npuc calib-set`"
         case .nothingUsable(let folder, let skipped):
             return "none of the \(skipped.count) images in \(folder) could be used; nothing was written:\n"
                 + skipped.map { "  skipped \($0)" }.joined(separator: "\n")
