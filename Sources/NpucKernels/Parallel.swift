@@ -1,6 +1,7 @@
-// Data-parallel loops over the machine's cores (libdispatch's concurrentPerform). Iterations
-// must write disjoint memory; the helper exists so kernels can capture raw pointers, which
-// Swift 6 does not let a @Sendable closure capture directly.
+// Data-parallel loops over the machine's cores, run on a persistent worker pool (WorkerPool:
+// the calling thread plus one worker per extra core). Iterations must write disjoint memory; the
+// helper exists so kernels can capture raw pointers, which Swift 6 does not let a @Sendable
+// closure capture directly. A loop started inside another one runs on its own thread.
 
 import Dispatch
 #if canImport(Glibc)
@@ -23,11 +24,17 @@ public enum Parallel {
     }()
 
     /// Runs `body(i)` for `i` in `0..<count`, concurrently when `count > 1`. The iterations must
-    /// not write overlapping memory. Returns when every iteration has finished.
+    /// not write overlapping memory. Returns when every iteration has finished. Which thread runs
+    /// which index varies from call to call; a call made while another parallel loop is running
+    /// (nested in its body, or from another thread) runs its iterations in order on its thread.
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
         if count <= 0 { return }
         if count == 1 || coreCount == 1 {
             for i in 0..<count { body(i) }
+            return
+        }
+        if #available(macOS 15.0, *) {
+            WorkerPool.shared.run(count, body)
             return
         }
         withoutActuallyEscaping(body) { escapable in
@@ -53,6 +60,7 @@ public enum Parallel {
         let byWork = Swift.max(1, work / Swift.max(1, minimumPerPart))
         return Swift.min(byWork, coreCount * 4)
     }
+
 }
 
 /// Wraps a value that is known to be used safely across threads (disjoint writes, or read-only).
