@@ -305,7 +305,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let g = geometry
         let rows = ConvolutionMicroKernel.rows, lanes = ConvolutionMicroKernel.lanes
         let bands = (g.outputHeight + bandRows - 1) / bandRows
-        let wanted = Parallel.coreCount * 4
+        let wanted = Parallel.coreCount
         let blockChunks = g.groups * bands >= wanted ? 1 : min(blocks, (wanted + g.groups * bands - 1) / (g.groups * bands))
         let items = g.groups * bands * blockChunks
         let cg = groupInputChannels, mg = groupOutputChannels
@@ -367,7 +367,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let mg = groupOutputChannels
         let outputPlane = g.outputHeight * g.outputWidth
         let bands = (g.outputHeight + bandRows - 1) / bandRows
-        let channelChunks = max(1, min(g.groups, (Parallel.coreCount * 4 + bands - 1) / bands))
+        let channelChunks = max(1, min(g.groups, (Parallel.coreCount + bands - 1) / bands))
         Parallel.forEach(bands * channelChunks) { item in
             let band = item / channelChunks, chunk = item % channelChunks
             let firstGroup = g.groups * chunk / channelChunks, endGroup = g.groups * (chunk + 1) / channelChunks

@@ -54,13 +54,14 @@ public enum Parallel {
         }
     }
 
-    /// A sensible number of parts for `work` units of roughly equal cost: enough to balance the
-    /// cores, not so many that dispatch overhead dominates (`minimumPerPart` units each).
+    /// A sensible number of parts for `work` units of roughly equal cost: one per core (the pool
+    /// hands parts out dynamically, so a core that finishes early or a descheduled thread costs
+    /// at most one part), and none smaller than `minimumPerPart` units, so that small steps stay
+    /// on the calling thread. On YOLOv8n, one part per core measured faster than two or four.
     public static func partCount(work: Int, minimumPerPart: Int) -> Int {
         let byWork = Swift.max(1, work / Swift.max(1, minimumPerPart))
-        return Swift.min(byWork, coreCount * 4)
+        return Swift.min(byWork, coreCount)
     }
-
 }
 
 /// Wraps a value that is known to be used safely across threads (disjoint writes, or read-only).

@@ -107,7 +107,7 @@ public final class WinogradConvolution3x3: @unchecked Sendable {
     private func compute(padded: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, activation: PointwiseFunction) {
         let g = geometry
         let tiles = tileRows * tileColumns
-        let c = g.inputChannels, m = g.outputChannels
+        let c = g.inputChannels
         // Tiles per chunk: a multiple of 16 (the micro-kernel's width), small enough that the
         // transformed inputs and products of a chunk (36·(C + M)·chunk floats) stay in L2.
         let chunk = max(16, min(64, (262_144 / (144 * (c + blocks * ConvolutionMicroKernel.rows))) / 16 * 16))
