@@ -233,6 +233,25 @@ struct ConvolutionOracleTests {
         #expect(got[125] == 127 && got[127] == 128 && got[129] == 129)   // −1.5 → −1, −0.5 → 0, 0.5 → 1
     }
 
+    @Test("products at the 8-bit extremes (|w| = 127, |q − Z| = 255) in the fast kernel's Int16-lane path equal the reference",
+          arguments: [0, 255])
+    func int16Products(zeroPoint: Int) throws {
+        var rng = IntegerTestRandom(seed: UInt64(7 + zeroPoint))
+        let xd = pow2Domain(exponent: -4, zeroPoint: zeroPoint), od = pow2Domain(exponent: -2, zeroPoint: 128)
+        // 6 output channels (a block of four, then two single ones), 19 columns (two 8-lane runs and a tail).
+        let xShape = [1, 5, 7, 19], wShape = [6, 5, 3, 3]
+        let a = Convolution(kernelShape: [3, 3], strides: [1, 1], dilations: [1, 1], padsBegin: [1, 1], padsEnd: [1, 1], group: 1)
+        let w = (0..<wShape.reduce(1, *)).map { _ in [-127, 127, -126, 0, 1][rng.int(0...4)] }
+        let x = (0..<xShape.reduce(1, *)).map { _ in rng.int(0...3) == 0 ? 128 : 255 - zeroPoint }
+        let op = IntegerConvolution(attributes: a, weightBits: 8, weights: Tensor(shape: wShape, storage: .int8(w.map { Int8($0) })),
+                                    bias: Tensor(shape: [6], storage: .int32([0, 5, -7, 100_000, -3, 1])),
+                                    epilogue: .requantize(RequantizeEpilogue(multipliers: [try Multiplier(encoding: 0x1p-13)], lo: 0, hi: 255)))
+        let network = oneLayerNetwork(.conv(op), inputs: [("x", xShape, xd)], output: ([1, 6, 7, 19], od))
+        let got = try runEveryWay(network, ["x": quantizedTensor(xShape, x, xd)])["y0"] ?? []
+        #expect(got.count == 6 * 7 * 19)
+        #expect(Set(got).count > 20, "outputs should spread over the domain, got \(Set(got).sorted())")
+    }
+
     /// The network and input of a case (same seeded values as `checkConvolution`).
     static func network(for c: ConvCase) throws -> (QuantizedNetwork, Tensor) {
         var rng = IntegerTestRandom(seed: c.seed)

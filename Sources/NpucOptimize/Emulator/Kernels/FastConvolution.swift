@@ -7,6 +7,9 @@
 // four accumulator rows. Rows of output are independent and are spread over threads. Planes are
 // Int16 for 8-bit inputs (|q − Z| ≤ 255) and Int32 for 16-bit ones; accumulators are Int32 when
 // the layer's worst case (|bias| + Σ|w| · max|q − Z|) fits, else Int64 — so no sum can overflow.
+// With 8-bit inputs and weights of magnitude at most 128 every product fits in Int16
+// (128 · 255 = 32640), so it is formed eight lanes at a time in Int16 and widened before the
+// Int32 addition: the same integers, without 32-bit multiplies (SSE2 has none).
 
 import NpucGraph
 
@@ -23,6 +26,8 @@ struct FastConvolution: Sendable {
     let epilogue: EpilogueKernel
     let wideInput: Bool
     let wideAccumulator: Bool
+    /// Every product w · (q − Z) fits in Int16 (8-bit input, |w| ≤ 128).
+    let narrowProducts: Bool
 
     /// nil for convolutions that are not 1-D or 2-D.
     init?(_ op: IntegerConvolution, input: QuantizedValueInfo, output: QuantizedValueInfo) {
@@ -58,6 +63,7 @@ struct FastConvolution: Sendable {
                                          scales: [Double](repeating: 1, count: outChannels))
         let worst = WeightQuantization.worstCaseAccumulators(weights: quantized, layout: layout, bias: bias, input: input.domain)
         wideAccumulator = (worst.max() ?? 0) > Double(Int32.max)
+        narrowProducts = !wideInput && w.allSatisfy { abs($0) <= 128 }
     }
 
     func run(_ x: IntValue, threads: Int) -> [Int32] {
@@ -116,6 +122,7 @@ struct FastConvolution: Sendable {
     ) {
         let cg = inChannels / groups, mg = outChannels / groups
         let width = outW
+        let narrow = narrowProducts && X.self == Int16.self && A.self == Int32.self
         let acc = UnsafeMutablePointer<A>.allocate(capacity: 4 * Swift.max(width, 1))
         defer { acc.deallocate() }
         weights.withUnsafeBufferPointer { wp in
@@ -127,7 +134,11 @@ struct FastConvolution: Sendable {
                     let end = (g + 1) * mg
                     while m < end {
                         let count = end - m >= 4 ? 4 : 1
-                        if count == 4 {
+                        if narrow {
+                            accumulateNarrow(count, m, n: n, oy: oy, firstChannel: g * cg,
+                                             planes: UnsafeRawPointer(planes).assumingMemoryBound(to: Int16.self), weights: w,
+                                             acc: UnsafeMutableRawPointer(acc).assumingMemoryBound(to: Int32.self))
+                        } else if count == 4 {
                             accumulateFour(m, n: n, oy: oy, firstChannel: g * cg, planes: planes, weights: w, acc: acc)
                         } else {
                             accumulateOne(m, n: n, oy: oy, firstChannel: g * cg, planes: planes, weights: w, acc: acc)
@@ -204,6 +215,68 @@ struct FastConvolution: Sendable {
                         a1[ox] = a1[ox] &+ w1 &* v
                         a2[ox] = a2[ox] &+ w2 &* v
                         a3[ox] = a3[ox] &+ w3 &* v
+                    }
+                }
+            }
+        }
+    }
+
+    /// accumulateFour (count 4) or accumulateOne (count 1) for Int16 planes and Int32
+    /// accumulators when every product fits in Int16: products eight lanes at a time.
+    @inline(__always)
+    func accumulateNarrow(_ count: Int, _ m: Int, n: Int, oy: Int, firstChannel: Int, planes: UnsafePointer<Int16>,
+                          weights: UnsafePointer<Int16>, acc: UnsafeMutablePointer<Int32>) {
+        let cg = inChannels / groups, width = outW, taps = kh * kw
+        for j in 0..<count {
+            let start = Int32(truncatingIfNeeded: bias[m + j])
+            for ox in 0..<width { acc[j * width + ox] = start }
+        }
+        typealias Lanes = SIMD8<Int16>
+        typealias Sums = SIMD8<Int32>
+        /// row[o..<o+8] += widen(x[o..<o+8] · w), all in exact integers.
+        @inline(__always)
+        func add(_ row: UnsafeMutablePointer<Int32>, _ o: Int, _ x: Lanes, _ w: Lanes) {
+            let r = UnsafeMutableRawPointer(row + o)
+            r.storeBytes(of: r.loadUnaligned(as: Sums.self) &+ Sums(truncatingIfNeeded: x &* w), as: Sums.self)
+        }
+        for c in 0..<cg {
+            let k0 = weights + (m * cg + c) * taps
+            for t in 0..<taps {
+                let ky = t / kw, kx = t % kw
+                let x = source(planes, n: n, channel: firstChannel + c, oy: oy, ky: ky, kx: kx)
+                if count == 4 {
+                    let k1 = k0 + cg * taps, k2 = k1 + cg * taps, k3 = k2 + cg * taps
+                    if k0[t] == 0 && k1[t] == 0 && k2[t] == 0 && k3[t] == 0 { continue }
+                    let w0 = Lanes(repeating: k0[t]), w1 = Lanes(repeating: k1[t]), w2 = Lanes(repeating: k2[t]), w3 = Lanes(repeating: k3[t])
+                    let a0 = acc, a1 = acc + width, a2 = acc + 2 * width, a3 = acc + 3 * width
+                    var ox = 0
+                    while ox + 8 <= width {
+                        let v = UnsafeRawPointer(x + ox).loadUnaligned(as: Lanes.self)
+                        add(a0, ox, v, w0)
+                        add(a1, ox, v, w1)
+                        add(a2, ox, v, w2)
+                        add(a3, ox, v, w3)
+                        ox += 8
+                    }
+                    while ox < width {
+                        let v = Int32(x[ox])
+                        a0[ox] = a0[ox] &+ Int32(k0[t]) &* v
+                        a1[ox] = a1[ox] &+ Int32(k1[t]) &* v
+                        a2[ox] = a2[ox] &+ Int32(k2[t]) &* v
+                        a3[ox] = a3[ox] &+ Int32(k3[t]) &* v
+                        ox += 1
+                    }
+                } else {
+                    if k0[t] == 0 { continue }
+                    let w0 = Lanes(repeating: k0[t])
+                    var ox = 0
+                    while ox + 8 <= width {
+                        add(acc, ox, UnsafeRawPointer(x + ox).loadUnaligned(as: Lanes.self), w0)
+                        ox += 8
+                    }
+                    while ox < width {
+                        acc[ox] = acc[ox] &+ Int32(k0[t]) &* Int32(x[ox])
+                        ox += 1
                     }
                 }
             }
