@@ -8,7 +8,10 @@
 //     turn (the other fixed): a coarse geometric sweep of 64 candidates from the bound's extreme
 //     down to a thousandth of it, then 32 between the best candidate's neighbours, twice. Min/max is always among the
 //     candidates, so the result is never worse than min/max by the model's own measure.
-// Percentile and MSE need histograms (`Calibrator.collect(_:histograms:)`).
+// Percentile and MSE need histograms (`Calibrator.collect(_:histograms:)`). A histogram's bounds
+// are bin edges that may lie outside the observed [min, max] (GrowingHistogram); the end bins are
+// taken as holding values between the observed extreme and their inner edge only, and no range is
+// ever wider than [min, max].
 
 import Dispatch
 import Foundation
@@ -52,10 +55,10 @@ public enum ActivationRanges {
         case .percentile(let lower, let upper):
             guard lower >= 0, upper <= 100, lower <= upper else { throw .invalidPercentiles(lower: lower, upper: upper) }
             guard let h = statistics.histogram else { throw .missingHistogram(value: value, method: "percentile") }
-            return percentile(h, lower / 100)...percentile(h, upper / 100)
+            return percentile(h, lower / 100, within: statistics.range)...percentile(h, upper / 100, within: statistics.range)
         case .mse:
             guard let h = statistics.histogram else { throw .missingHistogram(value: value, method: "MSE") }
-            return mseRange(h, grid: grid)
+            return mseRange(h, within: statistics.range, grid: grid)
         }
     }
 
@@ -87,32 +90,39 @@ public enum ActivationRanges {
 
     // MARK: Percentile
 
-    /// The value below which a fraction `p` of the histogram's mass lies (linear inside a bin).
-    public static func percentile(_ h: Histogram, _ p: Double) -> Double {
+    /// The value below which a fraction `p` of the histogram's mass lies (linear inside a bin),
+    /// in `observed` (the values' true [min, max]; the histogram's bounds when nil): the bins are
+    /// cut to it, so a result never lies outside it.
+    public static func percentile(_ h: Histogram, _ p: Double, within observed: ClosedRange<Double>? = nil) -> Double {
+        let bounds = observed.map { $0.clamped(to: h.lowerBound...h.upperBound) } ?? h.lowerBound...h.upperBound
         let total = Double(h.total)
-        guard total > 0, h.binWidth > 0 else { return h.lowerBound }
-        if p <= 0 { return h.lowerBound }
-        if p >= 1 { return h.upperBound }
+        guard total > 0, h.binWidth > 0 else { return bounds.lowerBound }
+        if p <= 0 { return bounds.lowerBound }
+        if p >= 1 { return bounds.upperBound }
         let target = p * total
         var below = 0.0
         for (i, c) in h.counts.enumerated() where c > 0 {
             let next = below + Double(c)
             if next >= target {
                 let fraction = (target - below) / Double(c)
-                return Swift.min(h.upperBound, h.lowerBound + (Double(i) + fraction) * h.binWidth)
+                let bin = h.bin(i).clamped(to: bounds)
+                return bin.lowerBound + fraction * (bin.upperBound - bin.lowerBound)
             }
             below = next
         }
-        return h.upperBound
+        return bounds.upperBound
     }
 
     // MARK: MSE
 
-    /// The range minimizing the expected squared quantization error of `h` on `grid`.
-    public static func mseRange(_ h: Histogram, grid: ActivationGrid) -> ClosedRange<Double> {
-        let lo0 = h.lowerBound, hi0 = h.upperBound
+    /// The range inside `observed` (the values' true [min, max]; the histogram's bounds when nil)
+    /// minimizing the expected squared quantization error of `h` on `grid`.
+    public static func mseRange(_ h: Histogram, within observed: ClosedRange<Double>? = nil, grid: ActivationGrid) -> ClosedRange<Double> {
+        let bounds = observed.map { $0.clamped(to: h.lowerBound...h.upperBound) } ?? h.lowerBound...h.upperBound
+        let lo0 = bounds.lowerBound, hi0 = bounds.upperBound
         func cost(_ lo: Double, _ hi: Double) -> Double {
-            guard let g = GridGeometry(range: lo...hi, grid: grid) else { return .infinity }
+            // A candidate bound past the other one (data on one side of 0) is no range.
+            guard lo <= hi, let g = GridGeometry(range: lo...hi, grid: grid) else { return .infinity }
             return QuantizationNoise.expectedSquaredError(h, g)
         }
         if case .preActivation = grid {

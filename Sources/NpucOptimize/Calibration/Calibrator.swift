@@ -1,13 +1,16 @@
-// Streaming calibration: calibration samples go through the float executor a few at a time, and
-// every observed tensor is reduced on the spot to per-value statistics — minimum, maximum, sum,
-// sum of squares — and, in a second pass over the same data when an algorithm needs them,
-// fixed-bin histograms over the first pass's [min, max]. Nothing of a sample outlives its run, so
-// memory is bounded by the samples in flight, not by the set's size.
+// Streaming calibration in one pass: calibration samples go through the float executor a few at a
+// time, and every observed tensor is reduced on the spot to per-value statistics — minimum,
+// maximum, sum, sum of squares — and, for the values an algorithm needs them for, binned into a
+// histogram that grows with the data (GrowingHistogram: power-of-two bin widths that double when
+// a tensor's [min, max] does not fit). Nothing of a sample outlives its run, so memory is bounded
+// by the samples in flight (plus at most 2 × histogramBins counts per histogram and worker), not
+// by the set's size.
 //
 // Both cores: `parallelSamples` runs go at once (each on its own executor arena, each also using
 // the executor's multithreaded kernels). Results do not depend on that number: minima, maxima and
-// histogram counts are exact whatever the order, and each sample's sums are computed on one
-// thread and added in sample order.
+// histograms are exact whatever the order (each worker's histogram is brought to the width of
+// the overall [min, max] and added), and each sample's sums are computed on one thread and added
+// in sample order.
 
 import Dispatch
 import Foundation
@@ -19,7 +22,9 @@ public struct CalibrationOptions: Sendable, Hashable {
     public var parallelSamples: Int
     /// Samples per merge step (and progress report): the script's calibration `batch_size`.
     public var batchSize: Int
-    /// Bins of the histograms of the second pass.
+    /// Histogram resolution: each histogram keeps at most 2 × histogramBins bins, of the smallest
+    /// power-of-two width that covers the value's [min, max] with that many (so at least about
+    /// histogramBins bins span [min, max], unless the values' float resolution is coarser).
     public var histogramBins: Int
     /// Collect statistics of these values only (by name); nil for every value.
     public var values: Set<String>?
@@ -37,17 +42,9 @@ public struct CalibrationOptions: Sendable, Hashable {
     }
 }
 
-/// Progress of a calibration pass, reported after each batch on the calling thread.
+/// Progress of calibration, reported after each batch on the calling thread.
 public struct CalibrationStep: Sendable, Hashable {
-    public enum Pass: String, Sendable, Hashable {
-        /// The first pass: minimum, maximum, sums.
-        case ranges
-        /// The second pass: histograms.
-        case histograms
-    }
-
-    public var pass: Pass
-    /// Graph runs finished in this pass.
+    /// Graph runs finished.
     public var done: Int
     public var total: Int
 }
@@ -100,70 +97,22 @@ public final class Calibrator: Sendable {
         producerName = tracked.map { producers[$0] ?? graph[$0].name }
     }
 
-    /// Runs every sample once and returns min/max/sum statistics of every tracked value; with
-    /// `histograms` non-empty (or nil for all values), runs them a second time for histograms.
+    /// Runs every sample once and returns min/max/sum statistics of every tracked value, with
+    /// histograms of the tracked values in `histograms` (nil: all of them; empty: none).
     public func collect(_ samples: CalibrationSamples, histograms: Set<String>? = [],
                         progress: ((CalibrationStep) -> Void)? = nil) throws(CalibrationError) -> CalibrationResult {
         try checkInput(samples)
-        var result = try rangePass(samples, progress: progress)
-        if histograms?.isEmpty != true {
-            try addHistograms(to: &result, samples: samples, values: histograms, progress: progress)
-        }
-        return result
-    }
-
-    /// The second pass: histograms of `values` (nil: every tracked value) over the [min, max]
-    /// already in `result`, which must come from the same samples.
-    public func addHistograms(to result: inout CalibrationResult, samples: CalibrationSamples, values: Set<String>? = nil,
-                              progress: ((CalibrationStep) -> Void)? = nil) throws(CalibrationError) {
-        try checkInput(samples)
-        let bins = options.histogramBins
-        var bounds: [(Double, Double)?] = Array(repeating: nil, count: tracked.count)
-        for (s, id) in tracked.enumerated() {
-            let name = graph[id].name
-            guard values?.contains(name) ?? true, let st = result.statistics[name] else { continue }
-            bounds[s] = (st.min, st.max)
-        }
-        let selected = bounds
-        let workers = (0..<min(options.parallelSamples, samples.count)).map { _ in HistogramWorker(slots: tracked.count, bins: bins) }
-        try forEachRun(samples, pass: .histograms, progress: progress, work: { (run: Int, worker: Int) throws(CalibrationError) -> RunOutcome in
-            let state = workers[worker]
-            let input = try samples.input(run)
-            do throws(ExecutorError) {
-                _ = try self.executor.run([samples.inputName: input]) { id, tensor in
-                    let s = self.slotOfValue[id.index]
-                    guard s >= 0, let (lo, hi) = selected[s] else { return }
-                    Self.withFloats(tensor) { buffer in
-                        state.counts[s].withUnsafeMutableBufferPointer { c in
-                            TensorReduction.accumulateHistogram(buffer, lowerBound: lo, upperBound: hi, into: c)
-                        }
-                    }
-                }
-            } catch {
-                throw .executor(error)
-            }
-            return RunOutcome(sums: [], squares: [], channelSums: [])
-        }, merge: { _, _ in })
-        for (s, id) in tracked.enumerated() {
-            guard let (lo, hi) = selected[s] else { continue }
-            var counts = [Int](repeating: 0, count: bins)
-            for w in workers { for b in 0..<bins { counts[b] += w.counts[s][b] } }
-            result.statistics[graph[id].name]?.histogram = Histogram(lowerBound: lo, upperBound: hi, counts: counts)
-        }
-    }
-
-    // MARK: The first pass
-
-    private func rangePass(_ samples: CalibrationSamples,
-                           progress: ((CalibrationStep) -> Void)?) throws(CalibrationError) -> CalibrationResult {
         let slots = tracked.count
+        let binned = tracked.map { histograms?.contains(graph[$0].name) ?? true }
         let inputType = samples.inputType
         let channels = inputType.rank >= 2 ? inputType.shape[1] : 1
         let workerCount = min(options.parallelSamples, samples.count)
-        let workers = (0..<workerCount).map { _ in RangeWorker(slots: slots, channels: channels) }
+        let workers = (0..<workerCount).map { _ in
+            StatisticsWorker(slots: slots, channels: channels, histograms: binned, maxBins: 2 * options.histogramBins)
+        }
         var sums = [Double](repeating: 0, count: slots), squares = sums
         var channelSums = [Double](repeating: 0, count: channels)
-        try forEachRun(samples, pass: .ranges, progress: progress, work: { (run: Int, worker: Int) throws(CalibrationError) -> RunOutcome in
+        try forEachRun(samples, progress: progress, work: { (run: Int, worker: Int) throws(CalibrationError) -> RunOutcome in
             let state = workers[worker]
             let input = try samples.input(run)
             var outcome = RunOutcome(sums: Array(repeating: 0, count: slots), squares: Array(repeating: 0, count: slots),
@@ -183,18 +132,19 @@ public final class Calibrator: Sendable {
             do throws(ExecutorError) {
                 _ = try self.executor.run([samples.inputName: input]) { id, tensor in
                     let s = self.slotOfValue[id.index]
-                    guard s >= 0 else { return }
-                    let partial = Self.withFloats(tensor) { TensorReduction.reduce($0) }
-                    guard partial.finite else {
-                        if failure == nil {
+                    guard s >= 0, failure == nil else { return }
+                    Self.withFloats(tensor) { buffer in
+                        let partial = TensorReduction.reduce(buffer)
+                        guard partial.finite else {
                             failure = .nonFiniteActivation(value: self.graph[id].name, node: self.producerName[s], sample: run * samples.rowsPerRun)
+                            return
                         }
-                        return
+                        state.min[s] = min(state.min[s], partial.min)
+                        state.max[s] = max(state.max[s], partial.max)
+                        outcome.sums[s] += partial.sum
+                        outcome.squares[s] += partial.sumOfSquares
+                        state.histograms[s]?.add(buffer, min: partial.min, max: partial.max)
                     }
-                    state.min[s] = min(state.min[s], partial.min)
-                    state.max[s] = max(state.max[s], partial.max)
-                    outcome.sums[s] += partial.sum
-                    outcome.squares[s] += partial.sumOfSquares
                 }
             } catch {
                 throw .executor(error)
@@ -215,7 +165,9 @@ public final class Calibrator: Sendable {
             if lo == 0 { lo = 0 }
             if hi == 0 { hi = 0 }
             let count = graph.type(of: id).elementCount * samples.count
-            statistics[graph[id].name] = ValueStatistics(min: Double(lo), max: Double(hi), count: count, sum: sums[s], sumOfSquares: squares[s])
+            let histogram = binned[s] ? GrowingHistogram.merged(workers.compactMap { $0.histograms[s] })?.histogram : nil
+            statistics[graph[id].name] = ValueStatistics(min: Double(lo), max: Double(hi), count: count, sum: sums[s], sumOfSquares: squares[s],
+                                                         histogram: histogram)
         }
         let perChannel = Double(inputType.elementCount / max(channels, 1) * samples.count)
         let summary = InputSummary(channels: (0..<channels).map { c in
@@ -238,7 +190,7 @@ public final class Calibrator: Sendable {
     /// Runs `work(run, worker)` for every run, `parallelSamples` at a time in batches of
     /// `batchSize`, and hands each outcome to `merge` in run order after its batch. The first
     /// error by run order is thrown.
-    private func forEachRun(_ samples: CalibrationSamples, pass: CalibrationStep.Pass, progress: ((CalibrationStep) -> Void)?,
+    private func forEachRun(_ samples: CalibrationSamples, progress: ((CalibrationStep) -> Void)?,
                             work: @escaping (Int, Int) throws(CalibrationError) -> RunOutcome,
                             merge: (Int, RunOutcome) -> Void) throws(CalibrationError) {
         let total = samples.count
@@ -274,7 +226,7 @@ public final class Calibrator: Sendable {
                 }
             }
             start = range.upperBound
-            progress?(CalibrationStep(pass: pass, done: start, total: total))
+            progress?(CalibrationStep(done: start, total: total))
         }
     }
 
@@ -293,23 +245,21 @@ public final class Calibrator: Sendable {
     }
 }
 
-/// Per-worker minima and maxima (exact whatever the order), touched by one thread at a time.
-private final class RangeWorker: @unchecked Sendable {
+/// Per-worker minima, maxima and histograms (exact whatever the order), touched by one thread
+/// at a time.
+private final class StatisticsWorker: @unchecked Sendable {
     var min: [Float], max: [Float]
     var channelMin: [Float], channelMax: [Float]
+    /// Per slot; nil for values without a histogram.
+    var histograms: [GrowingHistogram?]
 
-    init(slots: Int, channels: Int) {
+    init(slots: Int, channels: Int, histograms binned: [Bool], maxBins: Int) {
         min = Array(repeating: .infinity, count: slots)
         max = Array(repeating: -.infinity, count: slots)
         channelMin = Array(repeating: .infinity, count: channels)
         channelMax = Array(repeating: -.infinity, count: channels)
+        histograms = binned.map { $0 ? GrowingHistogram(maxBins: maxBins) : nil }
     }
-}
-
-/// Per-worker histogram counts (integers: the merge order does not matter).
-private final class HistogramWorker: @unchecked Sendable {
-    var counts: [[Int]]
-    init(slots: Int, bins: Int) { counts = Array(repeating: [], count: slots).map { _ in [Int](repeating: 0, count: bins) } }
 }
 
 /// One result slot per run of a batch; each written by exactly one worker.

@@ -1,5 +1,6 @@
 // The per-tensor loops calibration runs on every observed activation: minimum, maximum, sum and
-// sum of squares in one vectorized pass, and histogram binning. Sums are accumulated in float
+// sum of squares in one vectorized pass, and vectorized binning into the power-of-two-wide bins of
+// `GrowingHistogram`. Sums are accumulated in float
 // over blocks of 4096 elements and in double across blocks, always in the same order, so a
 // tensor's result does not depend on which thread reduces it.
 
@@ -68,28 +69,40 @@ enum TensorReduction {
         return result
     }
 
-    /// Adds the bins of `values` over [lowerBound, upperBound] to `counts` (values below or
-    /// above go to the first or last bin; everything to bin 0 when the range is empty).
-    static func accumulateHistogram(_ values: UnsafeBufferPointer<Float>, lowerBound: Double, upperBound: Double,
-                                    into counts: UnsafeMutableBufferPointer<Int>) {
-        let bins = counts.count
-        guard bins > 0, !values.isEmpty else { return }
-        let width = upperBound - lowerBound
-        guard width > 0 else {
-            counts[0] += values.count
-            return
+    /// Adds one to `counts[floor(x · scale) − firstBin]` for every x (`scale` a power of two, so
+    /// the product is exact), with bin offsets clamped to [0, lastOffset] (NaN to 0). The bins of
+    /// `GrowingHistogram`: indices must stay below 2^22 in magnitude.
+    static func accumulateBins(_ values: UnsafeBufferPointer<Float>, scale: Float, firstBin: Int, lastOffset: Int,
+                               into counts: UnsafeMutablePointer<Int>) {
+        guard let base = values.baseAddress else { return }
+        let n = values.count
+        typealias V = SIMD16<Float>
+        // Adding 1.5 · 2^23 to a float of magnitude below 2^22 rounds it to an integer held in the
+        // low mantissa bits: subtracting it back rounds to nearest, and the bit pattern of the sum
+        // minus that of 1.5 · 2^23 is the integer itself.
+        let magic: Float = 12_582_912
+        let low = Float(firstBin), high = Float(firstBin + lastOffset)
+        let scaleV = V(repeating: scale), lowV = V(repeating: low), highV = V(repeating: high), magicV = V(repeating: magic)
+        let one = V(repeating: 1)
+        let bias = SIMD16<Int32>(repeating: Int32(bitPattern: magic.bitPattern) &+ Int32(firstBin))
+        var i = 0
+        while i + 16 <= n {
+            let t = UnsafeRawPointer(base + i).loadUnaligned(as: V.self) * scaleV
+            // floor(t): round to nearest, then step down where that went up.
+            var r = (t + magicV) - magicV
+            r.replace(with: r - one, where: r .> t)
+            r.replace(with: lowV, where: .!(r .>= lowV))
+            r.replace(with: highV, where: r .> highV)
+            let offsets = unsafeBitCast(r + magicV, to: SIMD16<Int32>.self) &- bias
+            for k in 0..<16 { counts[Int(offsets[k])] += 1 }
+            i += 16
         }
-        let last = bins - 1
-        let lo = Float(lowerBound), scale = Float(Double(bins) / width)
-        // Per-call counts in 32 bits (a tensor has fewer than 2^31 elements), added at the end.
-        var local = [UInt32](repeating: 0, count: bins)
-        local.withUnsafeMutableBufferPointer { l in
-            for v in values {
-                let t = (v - lo) * scale
-                let index = t >= Float(last) ? last : (t > 0 ? Int(t) : 0)
-                l[index] &+= 1
-            }
+        while i < n {
+            var t = (base[i] * scale).rounded(.down)
+            if !(t >= low) { t = low }
+            if t > high { t = high }
+            counts[Int(t) - firstBin] += 1
+            i += 1
         }
-        for i in 0..<bins { counts[i] += Int(local[i]) }
     }
 }

@@ -1,5 +1,6 @@
 // What calibration records per tensor: minimum, maximum, element count, sum and sum of squares
-// (mean and spread), and — when an algorithm needs it — a fixed-bin histogram over [min, max].
+// (mean and spread), and — when an algorithm needs it — a histogram (GrowingHistogram's bins of
+// power-of-two width, enclosing [min, max]).
 
 public struct ValueStatistics: Sendable, Hashable, Codable {
     public var min: Double
@@ -8,7 +9,8 @@ public struct ValueStatistics: Sendable, Hashable, Codable {
     public var count: Int
     public var sum: Double
     public var sumOfSquares: Double
-    /// Fixed-width bins over [min, max]; nil unless requested.
+    /// Equal bins whose bounds enclose [min, max] by less than a bin on each side; nil unless
+    /// requested.
     public var histogram: Histogram?
 
     public init(min: Double, max: Double, count: Int, sum: Double, sumOfSquares: Double, histogram: Histogram? = nil) {
@@ -20,8 +22,9 @@ public struct ValueStatistics: Sendable, Hashable, Codable {
         self.histogram = histogram
     }
 
-    /// Statistics of `values` computed directly (for weights and tests), with `bins` histogram
-    /// bins when `bins > 0`.
+    /// Statistics of `values` computed directly (for weights and tests), with the histogram the
+    /// calibrator would build (`CalibrationOptions.histogramBins` = `bins`) when `bins > 0` and
+    /// every value is finite.
     public init(values: [Float], bins: Int = 0) {
         var lo = Double.infinity, hi = -Double.infinity, sum = 0.0, squares = 0.0
         for v in values {
@@ -32,8 +35,13 @@ public struct ValueStatistics: Sendable, Hashable, Codable {
             squares += d * d
         }
         if values.isEmpty { (lo, hi) = (0, 0) }
-        self.init(min: lo, max: hi, count: values.count, sum: sum, sumOfSquares: squares,
-                  histogram: bins > 0 ? Histogram(values: values, lowerBound: lo, upperBound: hi, bins: bins) : nil)
+        var histogram: Histogram?
+        if bins > 0, lo.isFinite, hi.isFinite {
+            var growing = GrowingHistogram(maxBins: 2 * bins)
+            growing.add(values)
+            histogram = growing.histogram
+        }
+        self.init(min: lo, max: hi, count: values.count, sum: sum, sumOfSquares: squares, histogram: histogram)
     }
 
     public var range: ClosedRange<Double> { min...max }
@@ -45,8 +53,7 @@ public struct ValueStatistics: Sendable, Hashable, Codable {
     }
 }
 
-/// Counts of values in `counts.count` equal-width bins over [lowerBound, upperBound]; a value
-/// equal to the upper bound falls in the last bin.
+/// Counts of values in `counts.count` equal-width bins over [lowerBound, upperBound].
 public struct Histogram: Sendable, Hashable, Codable {
     public var lowerBound: Double
     public var upperBound: Double
@@ -57,17 +64,6 @@ public struct Histogram: Sendable, Hashable, Codable {
         self.lowerBound = lowerBound
         self.upperBound = upperBound
         self.counts = counts
-    }
-
-    /// The histogram of `values` over [lowerBound, upperBound] (values outside go to the end bins).
-    public init(values: [Float], lowerBound: Double, upperBound: Double, bins: Int) {
-        var counts = [Int](repeating: 0, count: Swift.max(bins, 1))
-        values.withUnsafeBufferPointer { buffer in
-            counts.withUnsafeMutableBufferPointer { c in
-                TensorReduction.accumulateHistogram(buffer, lowerBound: lowerBound, upperBound: upperBound, into: c)
-            }
-        }
-        self.init(lowerBound: lowerBound, upperBound: upperBound, counts: counts)
     }
 
     public var binCount: Int { counts.count }

@@ -151,9 +151,9 @@ public enum Optimizer {
             let samples = try data.open(for: graph, limit: options.calibrationSize)
             let calibrator = try Calibrator(graph: graph, options: CalibrationOptions(parallelSamples: options.parallelSamples, batchSize: options.batchSize,
                                                                              values: needed))
+            let stage = histograms.isEmpty ? "calibrating (ranges)" : "calibrating (ranges, histograms)"
             let result = try calibrator.collect(samples, histograms: histograms) { step in
-                progress?(OptimizationProgress(stage: step.pass == .ranges ? "calibrating (ranges)" : "calibrating (histograms)",
-                                               done: step.done, total: step.total))
+                progress?(OptimizationProgress(stage: stage, done: step.done, total: step.total))
             }
             var warnings = samples.warnings + result.warnings
             if let expectation {

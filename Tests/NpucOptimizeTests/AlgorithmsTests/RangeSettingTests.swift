@@ -95,6 +95,26 @@ struct RangeSettingTests {
         #expect(try ActivationRanges.range(of: stats, method: .percentile(lower: 0, upper: 100)) == stats.range)
     }
 
+    @Test("percentile and MSE ranges stay inside the observed [min, max] though the histogram's bin edges lie outside it")
+    func insideObserved() throws {
+        var random = PrepRandom(seed: 21)
+        // Values in [0.3, 0.7] with coarse bins: the end bins reach well below 0.3 and above 0.7.
+        let values = random.uniform(10_000, 0.3...0.7) + [0.3, 0.7]
+        let stats = ValueStatistics(values: values, bins: 3)
+        let h = try #require(stats.histogram)
+        #expect(h.lowerBound < stats.min - 0.01 && h.upperBound > stats.max + 0.01, "bins \(h.lowerBound)...\(h.upperBound)")
+        #expect(try ActivationRanges.range(of: stats, method: .percentile(lower: 0, upper: 100)) == stats.range)
+        let p = try ActivationRanges.range(of: stats, method: .percentile(lower: 0.001, upper: 99.999))
+        #expect(stats.range.contains(p.lowerBound) && stats.range.contains(p.upperBound), "\(p)")
+        // Without the observed range the end bins would be taken as filled out to their edges.
+        #expect(ActivationRanges.percentile(h, 0.00001) < stats.min)
+        #expect(ActivationRanges.percentile(h, 0.00001, within: stats.range) >= stats.min)
+        for grid in [ActivationGrid.uint8, .preActivation] {
+            let m = try ActivationRanges.range(of: stats, method: .mse, grid: grid)
+            #expect(stats.range.contains(m.lowerBound) && stats.range.contains(m.upperBound), "\(grid): \(m)")
+        }
+    }
+
     @Test("percentile and MSE without a histogram, and bad percentiles, are refused")
     func errors() throws {
         let stats = ValueStatistics(values: [1, 2, 3])

@@ -1,6 +1,7 @@
 // The calibrator: its statistics equal a brute-force recomputation from every observed tensor,
-// do not depend on how many samples run at once, histograms account for every element, progress
-// is reported per batch, and NaN produced by the model is reported with the value, node and sample.
+// do not depend on how many samples run at once, histograms (built in the same single pass) equal
+// binning every observed element at once, progress is reported per batch, and NaN produced by the
+// model is reported with the value, node and sample.
 
 import Foundation
 import NpucExecutor
@@ -58,43 +59,57 @@ struct CalibratorTests {
         let graph = try Self.network()
         let samples = try Self.data.open(for: graph)
         var results: [[String: ValueStatistics]] = []
-        for (parallel, batch) in [(1, 8), (2, 8), (3, 2), (2, 1)] {
+        for (parallel, batch) in [(1, 8), (2, 8), (3, 2), (2, 1), (7, 7)] {
             let calibrator = try Calibrator(graph: graph, options: CalibrationOptions(parallelSamples: parallel, batchSize: batch, histogramBins: 64))
             results.append(try calibrator.collect(samples, histograms: nil).statistics)
         }
+        #expect(results[0].values.allSatisfy { $0.histogram != nil })
         for r in results.dropFirst() { #expect(r == results[0]) }
     }
 
-    @Test("histograms span [min, max] and count every element; the second pass covers only the values asked for")
+    @Test("one pass: histograms enclose [min, max], count every element and equal binning all the observed values at once; only the values asked for get one")
     func histograms() throws {
         let graph = try Self.network()
         let samples = try Self.data.open(for: graph)
-        let calibrator = try Calibrator(graph: graph, options: CalibrationOptions(histogramBins: 100))
-        let result = try calibrator.collect(samples, histograms: ["silu1_out", "images"])
-        let silu = try #require(result.statistics["silu1_out"]?.histogram)
-        #expect(silu.counts.count == 100 && silu.total == result.statistics["silu1_out"]!.count)
-        #expect(silu.lowerBound == result.statistics["silu1_out"]!.min && silu.upperBound == result.statistics["silu1_out"]!.max)
-        #expect(result.statistics["images"]?.histogram != nil)
-        #expect(result.statistics["conv1_out"]?.histogram == nil)
-        // The same counts as binning all the values at once.
-        var all: [Float] = []
+        var observed: [String: [Float]] = [:]
         let executor = try FloatExecutor(graph)
         for i in 0..<samples.count {
-            _ = try executor.run(["images": try samples.input(i)]) { id, tensor in
-                if graph[id].name == "silu1_out" { all += tensor.floats }
-            }
+            _ = try executor.run(["images": try samples.input(i)]) { id, tensor in observed[graph[id].name, default: []] += tensor.floats }
         }
-        #expect(Histogram(values: all, lowerBound: silu.lowerBound, upperBound: silu.upperBound, bins: 100) == silu)
+        for parallel in [1, 2] {
+            var runs = 0
+            let calibrator = try Calibrator(graph: graph, options: CalibrationOptions(parallelSamples: parallel, batchSize: 2, histogramBins: 100))
+            let result = try calibrator.collect(samples, histograms: ["silu1_out", "images", "conv2_out"]) { runs = $0.done }
+            #expect(runs == samples.count)
+            for name in ["silu1_out", "images", "conv2_out"] {
+                let stats = try #require(result.statistics[name])
+                let h = try #require(stats.histogram, "\(name)")
+                #expect(h.total == stats.count && h.binCount <= 200 && h.binCount > 100, "\(name): \(h.binCount) bins")
+                #expect(h.lowerBound <= stats.min && stats.min < h.lowerBound + h.binWidth, "\(name)")
+                #expect(h.upperBound > stats.max && stats.max >= h.upperBound - h.binWidth, "\(name)")
+                // Binning every observed element in one go, at the width of [min, max].
+                let values = try #require(observed[name])
+                let e = GrowingHistogram.widthExponent(min: values.min()!, max: values.max()!, maxBins: 200)
+                var direct = GrowingHistogram(maxBins: 200)
+                direct.add(values)
+                #expect(h.binWidth == Foundation.pow(2.0, Double(e)))
+                #expect(direct.histogram == h, "\(name), \(parallel) in flight")
+                var counts = [Int](repeating: 0, count: h.binCount)
+                for v in values { counts[Int((Double(v) / h.binWidth).rounded(.down) - h.lowerBound / h.binWidth)] += 1 }
+                #expect(counts == h.counts, "\(name)")
+            }
+            #expect(result.statistics["conv1_out"]?.histogram == nil)
+            #expect(result.statistics["relu1_out"]?.histogram == nil)
+        }
     }
 
-    @Test("progress is reported after every batch of both passes, on the calling thread")
+    @Test("progress is reported after every batch, on the calling thread; histograms add no second pass")
     func progress() throws {
         let graph = try Self.network()
         let samples = try Self.data.open(for: graph)
         var steps: [CalibrationStep] = []
         _ = try Calibrator(graph: graph, options: CalibrationOptions(batchSize: 3)).collect(samples, histograms: nil) { steps.append($0) }
-        #expect(steps.map(\.done) == [3, 6, 7, 3, 6, 7])
-        #expect(steps.map(\.pass) == [.ranges, .ranges, .ranges, .histograms, .histograms, .histograms])
+        #expect(steps.map(\.done) == [3, 6, 7])
         #expect(steps.allSatisfy { $0.total == 7 })
     }
 
