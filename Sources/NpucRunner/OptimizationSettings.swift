@@ -89,9 +89,20 @@ public enum OptimizationSettings {
                         throw ScriptApplicationError("\(at): per-layer bias_correction is not implemented by npuc; apply it to all layers (no layers=)")
                     }
                     options.biasCorrection = p.policy != .disabled
-                case .finetune, .adaround:
+                case .adaround:
+                    // npuc's data-driven rounding is a one-shot solve: epochs and batch_size have no
+                    // training loop to steer.
+                    guard p.layers == nil else {
+                        throw ScriptApplicationError("\(at): per-layer adaround is not implemented by npuc; apply it to all layers (no layers=)")
+                    }
+                    if let n = p.datasetSize, n < 1 {
+                        throw ScriptApplicationError("\(at): dataset_size=\(n) must be at least 1")
+                    }
+                    options.weightRounding = p.policy != .disabled
+                    if p.policy != .disabled, let n = p.datasetSize { options.weightRoundingSamples = n }
+                case .finetune:
                     if p.policy == .disabled { continue }
-                    throw ScriptApplicationError("\(at): post_quantization_optimization(\(p.algorithm.rawValue)) is not implemented by npuc yet; remove the line or set policy=disabled (optimization levels 0–4 choose npuc's own algorithms)")
+                    throw ScriptApplicationError("\(at): post_quantization_optimization(finetune) is not implemented by npuc yet; remove the line or set policy=disabled (optimization levels 0–4 choose npuc's own algorithms)")
                 }
             case .modelOptimizationFlavor, .modelOptimizationConfig, .nmsPostprocess, .resourcesParam, .performanceParam,
                  .contextSwitchParam, .unsupported:

@@ -52,8 +52,10 @@ struct OptimizationSettingsTests {
         (1, OptimizationAlgorithms(activationRanges: .percentile(lower: 0.001, upper: 99.999), weightClipping: false, equalization: false,
                                    biasCorrection: false)),
         (2, OptimizationAlgorithms(activationRanges: .mse, weightClipping: true, equalization: true, biasCorrection: true)),
-        (3, OptimizationAlgorithms(activationRanges: .mse, weightClipping: true, equalization: true, biasCorrection: true)),
-        (4, OptimizationAlgorithms(activationRanges: .mse, weightClipping: true, equalization: true, biasCorrection: true)),
+        (3, OptimizationAlgorithms(activationRanges: .mse, weightClipping: true, equalization: true, biasCorrection: true,
+                                   weightRounding: WeightRoundingSettings(samples: 16, patchesPerSample: 1024))),
+        (4, OptimizationAlgorithms(activationRanges: .mse, weightClipping: true, equalization: true, biasCorrection: true,
+                                   weightRounding: WeightRoundingSettings(samples: 64, patchesPerSample: 1024))),
     ])
     func levels(level: Int, expected: OptimizationAlgorithms) throws {
         let (o, _) = try options("model_optimization_flavor(optimization_level=\(level))")
@@ -176,18 +178,38 @@ struct OptimizationSettingsTests {
         #expect(off.algorithms.weightClipping == true)
     }
 
-    @Test("adaround and finetune enabled are refused naming the line; disabled they are accepted", arguments: ["adaround", "finetune"])
-    func notImplemented(algorithm: String) throws {
+    @Test("finetune enabled is refused naming the line; disabled it is accepted")
+    func finetuneNotImplemented() throws {
         let message = try refusal("""
             model_optimization_flavor(optimization_level=2)
 
-            post_quantization_optimization(\(algorithm), policy=enabled)
+            post_quantization_optimization(finetune, policy=enabled)
             """)
         #expect(message.hasPrefix("tiny.alls:3:1"))
-        #expect(message.contains("post_quantization_optimization(\(algorithm)) is not implemented"))
+        #expect(message.contains("post_quantization_optimization(finetune) is not implemented"))
         #expect(message.contains("policy=disabled"))
-        let (o, _) = try options("post_quantization_optimization(\(algorithm), policy=disabled)")
+        let (o, _) = try options("post_quantization_optimization(finetune, policy=disabled)")
         #expect(o.level == 2)
+    }
+
+    @Test("adaround turns data-driven weight rounding on (with its dataset_size) or off, whatever the level")
+    func adaround() throws {
+        let (on, _) = try options("""
+            model_optimization_flavor(optimization_level=2)
+            post_quantization_optimization(adaround, policy=enabled, dataset_size=8, epochs=4)
+            """)
+        #expect(on.algorithms.weightRounding == WeightRoundingSettings(samples: 8, patchesPerSample: 1024))
+        #expect(on.algorithms.biasCorrection)
+        let (plain, _) = try options("post_quantization_optimization(adaround, policy=enabled)")
+        #expect(plain.algorithms.weightRounding == OptimizationAlgorithms.forLevel(3).weightRounding)
+        let (off, _) = try options("""
+            model_optimization_flavor(optimization_level=4)
+            post_quantization_optimization(adaround, policy=disabled)
+            """)
+        #expect(off.algorithms.weightRounding == nil)
+        #expect(off.algorithms.weightClipping)
+        let perLayer = try refusal("post_quantization_optimization(adaround, policy=enabled, layers=[conv1])")
+        #expect(perLayer.contains("per-layer adaround is not implemented"))
     }
 
     @Test("normalization and input_conversion become preparation steps and the data expectation")

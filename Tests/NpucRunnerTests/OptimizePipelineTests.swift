@@ -178,6 +178,40 @@ struct OptimizePipelineTests {
         #expect(with < without)
     }
 
+    // On this random network with random data the rounding is about neutral (measured: held-out
+    // squared error 3 % above plain rounding's; on YOLOv8n it gains, docs/OPTIMIZATION.md), so the
+    // test holds it to "no real loss" — which catches the failure modes met while building it
+    // (float-input statistics, target shrinkage: errors several times plain rounding's).
+    @Test("data-driven weight rounding changes the integers and keeps the held-out output error near plain rounding's")
+    func weightRounding() throws {
+        let archive = try tinyArchive()
+        var squaredError: [Bool: Double] = [:]
+        var networks: [Bool: QuantizedNetwork] = [:]
+        for rounding in [false, true] {
+            let options = OptimizationOptions(level: 2, calibrationSize: 8, weightRounding: rounding, qualitySamples: 1)
+            let result = try Optimizer.optimize(archive, data: .random(count: 8, seed: 14), options: options)
+            #expect((result.summary.algorithms.weightRounding != nil) == rounding)
+            networks[rounding] = result.network
+            let held = try CalibrationData.random(count: 4, seed: 99).open(for: result.prepared)
+            let executor = try FloatExecutor(result.prepared)
+            let emulator = try IntegerEmulator(result.network)
+            var squares = 0.0
+            for run in 0..<held.count {
+                let input = [held.inputName: try held.input(run)]
+                let reference = try executor.run(input)
+                let quantized = try emulator.runDequantized(input)
+                for (name, ref) in reference {
+                    let q = try #require(quantized[name]).floats, f = ref.floats
+                    for i in f.indices { squares += (Double(q[i]) - Double(f[i])) * (Double(q[i]) - Double(f[i])) }
+                }
+            }
+            squaredError[rounding] = squares
+        }
+        print("sum of squared output errors, plain / data-driven rounding:", squaredError[false] ?? -1, squaredError[true] ?? -1)
+        #expect(networks[true] != networks[false])
+        #expect(try #require(squaredError[true]) < 1.1 * #require(squaredError[false]))
+    }
+
     @Test("output SNR of each optimization level on a fixed random set")
     func levels() throws {
         let archive = try tinyArchive()

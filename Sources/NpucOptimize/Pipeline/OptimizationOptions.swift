@@ -28,6 +28,10 @@ public struct OptimizationOptions: Sendable {
     public var weightClipping: Bool?
     public var equalization: Bool?
     public var biasCorrection: Bool?
+    /// `post_quantization_optimization(adaround, policy=…)`: data-driven weight rounding on or off.
+    public var weightRounding: Bool?
+    /// Its `dataset_size`: samples whose layer inputs drive the rounding.
+    public var weightRoundingSamples: Int?
     /// Samples on which the quality summary compares the quantized network with the float one.
     public var qualitySamples: Int
     /// Calibration samples run at the same time (1 or more; the result does not depend on it).
@@ -37,7 +41,8 @@ public struct OptimizationOptions: Sendable {
                 preparation: FloatPreparation = FloatPreparation(), layerPrecision: [String: PrecisionMode] = [:],
                 forcedOutputRanges: [String: ClosedRange<Double>] = [:], forcedInputRanges: [String: ClosedRange<Double>] = [:],
                 layerRangeMethods: [String: RangeMethod] = [:], activationRangeMethod: RangeMethod? = nil,
-                weightClipping: Bool? = nil, equalization: Bool? = nil, biasCorrection: Bool? = nil, qualitySamples: Int = 4,
+                weightClipping: Bool? = nil, equalization: Bool? = nil, biasCorrection: Bool? = nil,
+                weightRounding: Bool? = nil, weightRoundingSamples: Int? = nil, qualitySamples: Int = 4,
                 parallelSamples: Int = CalibrationOptions.defaultParallelSamples) {
         self.level = level
         self.compressionLevel = compressionLevel
@@ -52,6 +57,8 @@ public struct OptimizationOptions: Sendable {
         self.weightClipping = weightClipping
         self.equalization = equalization
         self.biasCorrection = biasCorrection
+        self.weightRounding = weightRounding
+        self.weightRoundingSamples = weightRoundingSamples
         self.qualitySamples = qualitySamples
         self.parallelSamples = max(1, parallelSamples)
     }
@@ -63,6 +70,12 @@ public struct OptimizationOptions: Sendable {
         if let w = weightClipping { a.weightClipping = w }
         if let e = equalization { a.equalization = e }
         if let b = biasCorrection { a.biasCorrection = b }
+        if weightRounding == false {
+            a.weightRounding = nil
+        } else if weightRounding == true, a.weightRounding == nil {
+            a.weightRounding = OptimizationAlgorithms.forLevel(3).weightRounding
+        }
+        if let n = weightRoundingSamples, a.weightRounding != nil { a.weightRounding?.samples = max(1, n) }
         return a
     }
 }
@@ -73,12 +86,16 @@ public struct OptimizationAlgorithms: Sendable, Hashable, Codable {
     public var weightClipping: Bool
     public var equalization: Bool
     public var biasCorrection: Bool
+    /// Data-driven weight rounding (nil: round to nearest).
+    public var weightRounding: WeightRoundingSettings?
 
-    public init(activationRanges: RangeMethod, weightClipping: Bool, equalization: Bool, biasCorrection: Bool) {
+    public init(activationRanges: RangeMethod, weightClipping: Bool, equalization: Bool, biasCorrection: Bool,
+                weightRounding: WeightRoundingSettings? = nil) {
         self.activationRanges = activationRanges
         self.weightClipping = weightClipping
         self.equalization = equalization
         self.biasCorrection = biasCorrection
+        self.weightRounding = weightRounding
     }
 
     /// What each optimization level turns on (docs/OPTIMIZATION.md explains the choice with the
@@ -89,9 +106,12 @@ public struct OptimizationAlgorithms: Sendable, Hashable, Codable {
         case 1: return OptimizationAlgorithms(activationRanges: .percentile(lower: 0.001, upper: 99.999), weightClipping: false, equalization: false, biasCorrection: false)
         // Level 2 pairs weight clipping with bias correction: clipping alone shifts the layers'
         // output means, and without the correction level 2 scored below level 1 on YOLOv8n.
-        // Levels 3 and 4 are reserved for data-driven weight rounding and fine-tuning, which npuc
-        // does not have yet; they run level 2's algorithms.
-        default: return OptimizationAlgorithms(activationRanges: .mse, weightClipping: true, equalization: true, biasCorrection: true)
+        case 2: return OptimizationAlgorithms(activationRanges: .mse, weightClipping: true, equalization: true, biasCorrection: true)
+        // Levels 3 and 4 add data-driven weight rounding; level 4 gives it more data.
+        case 3: return OptimizationAlgorithms(activationRanges: .mse, weightClipping: true, equalization: true, biasCorrection: true,
+                                              weightRounding: WeightRoundingSettings(samples: 16, patchesPerSample: 1024))
+        default: return OptimizationAlgorithms(activationRanges: .mse, weightClipping: true, equalization: true, biasCorrection: true,
+                                               weightRounding: WeightRoundingSettings(samples: 64, patchesPerSample: 1024))
         }
     }
 

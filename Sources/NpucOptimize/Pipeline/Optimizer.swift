@@ -1,7 +1,8 @@
 // The optimize driver — the stages of `runner.optimize(calib_dataset)` in order:
 //   prepare (fold BN, normalization, input conversion, output activations, equalization)
 //   → calibrate (streaming statistics of exactly the values the quantizer reads)
-//   → set activation ranges (by level) and choose weights (clipping, 4-bit compression)
+//   → set activation ranges (by level) and choose weights (clipping, 4-bit compression, bias
+//     correction, data-driven rounding of weights and biases at levels 3–4)
 //   → quantize (docs/QUANTIZATION.md) → measure quality against the float network
 //   → an optimized archive that keeps the float network and adds the integer one.
 // Deterministic: the same archive, data and options give the same bytes.
@@ -94,13 +95,22 @@ public enum Optimizer {
                                            samples: min(sampleCount, BiasCorrection.defaultSamples), progress: progress)
             }
         }
+        if let rounding = algorithms.weightRounding {
+            // Rounding reads the integer network as plain rounding makes it, then replaces the
+            // rounded layers' weights and (bias-corrected) biases.
+            let plain = try quantize(quantizable, ranges: ranges, config: config)
+            let outcome = try timed("weight rounding") { () throws(OptimizationError) in
+                try WeightRounding.round(float: prepared, graph: quantizable, network: plain, weights: config.weightOverrides, data: data,
+                                         settings: rounding, progress: progress)
+            }
+            config.weightOverrides = outcome.weights
+            quantizable = outcome.graph
+        }
 
         // 4. Quantization.
         progress?(OptimizationProgress(stage: "quantizing", done: 0, total: 1))
         let network = try timed("quantize") { () throws(OptimizationError) -> QuantizedNetwork in
-            do { return try Quantizer.quantize(quantizable, ranges: ranges, config: config) } catch {
-                throw OptimizationError(String(describing: error))
-            }
+            try quantize(quantizable, ranges: ranges, config: config)
         }
 
         // 5. Quality against the float network.
@@ -127,6 +137,12 @@ public enum Optimizer {
         optimized.sections[OptimizationSummary.sectionName] = summary.encoded()
         return OptimizationResult(archive: optimized, network: network, prepared: prepared, summary: summary,
                                   timings: timings.map { (stage: $0.0, seconds: $0.1) })
+    }
+
+    static func quantize(_ graph: Graph, ranges: [String: ClosedRange<Double>], config: QuantizerConfig) throws(OptimizationError) -> QuantizedNetwork {
+        do { return try Quantizer.quantize(graph, ranges: ranges, config: config) } catch {
+            throw OptimizationError(String(describing: error))
+        }
     }
 
     /// The float network the quantizer sees (also what `fp-optimized` inference runs).
