@@ -138,6 +138,22 @@ struct OptimizePipelineTests {
         #expect(!stages.contains { $0.hasPrefix("calibrating") })
     }
 
+    /// Every output of the float network and of the optimized integer network (dequantized) on 4
+    /// held-out random samples, output by output in name order.
+    func heldOutOutputs(_ result: OptimizationResult) throws -> [(reference: Tensor, quantized: Tensor)] {
+        let held = try CalibrationData.random(count: 4, seed: 99).open(for: result.prepared)
+        let executor = try FloatExecutor(result.prepared)
+        let emulator = try IntegerEmulator(result.network)
+        var pairs: [(reference: Tensor, quantized: Tensor)] = []
+        for run in 0..<held.count {
+            let input = [held.inputName: try held.input(run)]
+            let reference = try executor.run(input)
+            let quantized = try emulator.runDequantized(input)
+            for (name, ref) in reference.sorted(by: { $0.key < $1.key }) { pairs.append((ref, try #require(quantized[name]))) }
+        }
+        return pairs
+    }
+
     @Test("bias correction reduces the mean output error against the float network on held-out data")
     func biasCorrection() throws {
         let archive = try tinyArchive()
@@ -146,27 +162,19 @@ struct OptimizePipelineTests {
         for correct in [false, true] {
             let options = OptimizationOptions(level: 0, calibrationSize: 8, biasCorrection: correct, qualitySamples: 1)
             let result = try Optimizer.optimize(archive, data: .random(count: 8, seed: 14), options: options)
-            let held = try CalibrationData.random(count: 4, seed: 99).open(for: result.prepared)
-            let executor = try FloatExecutor(result.prepared)
-            let emulator = try IntegerEmulator(result.network)
             var bias = 0.0, squares = 0.0, terms = 0
-            for run in 0..<held.count {
-                let input = [held.inputName: try held.input(run)]
-                let reference = try executor.run(input)
-                let quantized = try emulator.runDequantized(input)
-                for (name, ref) in reference.sorted(by: { $0.key < $1.key }) {
-                    let q = try #require(quantized[name]).floats, f = ref.floats
-                    let channels = ref.shape[1], inner = ref.shape.dropFirst(2).reduce(1, *)
-                    for c in 0..<channels {
-                        var d = 0.0
-                        for i in 0..<inner {
-                            let e = Double(q[c * inner + i]) - Double(f[c * inner + i])
-                            d += e
-                            squares += e * e
-                        }
-                        bias += abs(d / Double(inner))
-                        terms += 1
+            for (ref, quantized) in try heldOutOutputs(result) {
+                let q = quantized.floats, f = ref.floats
+                let channels = ref.shape[1], inner = ref.shape.dropFirst(2).reduce(1, *)
+                for c in 0..<channels {
+                    var d = 0.0
+                    for i in 0..<inner {
+                        let e = Double(q[c * inner + i]) - Double(f[c * inner + i])
+                        d += e
+                        squares += e * e
                     }
+                    bias += abs(d / Double(inner))
+                    terms += 1
                 }
             }
             meanError[correct] = bias / Double(terms)
@@ -192,18 +200,10 @@ struct OptimizePipelineTests {
             let result = try Optimizer.optimize(archive, data: .random(count: 8, seed: 14), options: options)
             #expect((result.summary.algorithms.weightRounding != nil) == rounding)
             networks[rounding] = result.network
-            let held = try CalibrationData.random(count: 4, seed: 99).open(for: result.prepared)
-            let executor = try FloatExecutor(result.prepared)
-            let emulator = try IntegerEmulator(result.network)
             var squares = 0.0
-            for run in 0..<held.count {
-                let input = [held.inputName: try held.input(run)]
-                let reference = try executor.run(input)
-                let quantized = try emulator.runDequantized(input)
-                for (name, ref) in reference {
-                    let q = try #require(quantized[name]).floats, f = ref.floats
-                    for i in f.indices { squares += (Double(q[i]) - Double(f[i])) * (Double(q[i]) - Double(f[i])) }
-                }
+            for (ref, quantized) in try heldOutOutputs(result) {
+                let q = quantized.floats, f = ref.floats
+                for i in f.indices { squares += (Double(q[i]) - Double(f[i])) * (Double(q[i]) - Double(f[i])) }
             }
             squaredError[rounding] = squares
         }

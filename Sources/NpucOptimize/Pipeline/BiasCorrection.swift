@@ -24,13 +24,7 @@ enum BiasCorrection {
             var bias = [Float](repeating: 0, count: outputs)
             if node.inputs.count > 2, let b = graph.constants[node.inputs[2]] { bias = b.floats }
             let newBias = Tensor(shape: [outputs], float32: (0..<outputs).map { bias[$0] - Float(shift[$0]) })
-            guard let index = corrected.nodes.firstIndex(where: { $0.name == node.name }) else { continue }
-            if node.inputs.count > 2 {
-                corrected.constants[node.inputs[2]] = newBias
-            } else {
-                let id = corrected.addConstant(name: "\(name)/bias_correction", tensor: newBias)
-                corrected.nodes[index].inputs.append(id)
-            }
+            corrected.setBias(newBias, ofNode: node.name, constantName: "\(name)/bias_correction")
         }
         do {
             try corrected.verify()

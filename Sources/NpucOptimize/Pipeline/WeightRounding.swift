@@ -90,16 +90,10 @@ enum WeightRounding {
         var result = weights
         var corrected = graph
         for (i, layer) in layers.enumerated() {
-            guard let (values, bias) = solved.value(i),
-                  let index = corrected.nodes.firstIndex(where: { $0.name == layer.node.name }) else { continue }
+            guard let (values, bias) = solved.value(i) else { continue }
             result[layer.name]?.values = values
-            let tensor = Tensor(shape: [bias.count], float32: bias.map { Float($0) })
-            if corrected.nodes[index].inputs.count > 2 {
-                corrected.constants[corrected.nodes[index].inputs[2]] = tensor
-            } else {
-                let id = corrected.addConstant(name: "\(layer.name)/rounding_bias", tensor: tensor)
-                corrected.nodes[index].inputs.append(id)
-            }
+            corrected.setBias(Tensor(shape: [bias.count], float32: bias.map { Float($0) }), ofNode: layer.node.name,
+                              constantName: "\(layer.name)/rounding_bias")
         }
         do {
             try corrected.verify()
