@@ -68,7 +68,24 @@ public final class FloatExecutor: Sendable {
     /// then each node's outputs in node order — for calibration statistics and debugging.
     public func run(_ inputs: [String: Tensor], observe: (ValueID, Tensor) -> Void) throws(ExecutorError) -> [String: Tensor] {
         try withoutActuallyEscaping(observe) { escapable throws(ExecutorError) in
-            try execute(observedPlan, inputs, observe: escapable)
+            try execute(observedPlan, inputs, observe: { id, elements in escapable(id, self.tensor(of: id, elements: elements)) })
+        }
+    }
+
+    /// Like `run(_:observe:)`, but hands over each value's elements as floats without copying
+    /// them into a tensor: the buffer is the run's own memory and is valid only during the call.
+    /// Float32 values are exactly what `observe` would give; other types are first converted to
+    /// their declared type and back (the same floats `observe`'s tensor holds).
+    public func run(_ inputs: [String: Tensor], observeElements: (ValueID, UnsafeBufferPointer<Float>) -> Void) throws(ExecutorError)
+        -> [String: Tensor] {
+        try withoutActuallyEscaping(observeElements) { escapable throws(ExecutorError) in
+            try execute(observedPlan, inputs, observe: { id, elements in
+                if self.graph.type(of: id).dataType == .float32 {
+                    escapable(id, elements)
+                } else {
+                    self.tensor(of: id, elements: elements).floats.withUnsafeBufferPointer { escapable(id, $0) }
+                }
+            })
         }
     }
 
@@ -111,7 +128,7 @@ public final class FloatExecutor: Sendable {
         return result
     }
 
-    private func execute(_ plan: ExecutionPlan, _ inputs: [String: Tensor], observe: ((ValueID, Tensor) -> Void)?,
+    private func execute(_ plan: ExecutionPlan, _ inputs: [String: Tensor], observe: ((ValueID, UnsafeBufferPointer<Float>) -> Void)?,
                          timed: ((any ExecutionStep, Double) -> Void)? = nil) throws(ExecutorError) -> [String: Tensor] {
         let checked = try validate(inputs)
         return try plan.pool.withArena { arena throws(ExecutorError) in
@@ -124,7 +141,7 @@ public final class FloatExecutor: Sendable {
             for (id, tensor) in checked {
                 let floats = tensor.floats
                 pointers[id.index].update(from: floats, count: floats.count)
-                observe?(id, tensor)
+                observe?(id, UnsafeBufferPointer(start: pointers[id.index], count: floats.count))
             }
             for (s, step) in plan.steps.enumerated() {
                 let context = StepContext(pointers: UnsafePointer(pointers),
@@ -137,21 +154,21 @@ public final class FloatExecutor: Sendable {
                     step.execute(context)
                 }
                 if let observe {
-                    for v in step.writes { observe(v, tensor(of: v, at: pointers[v.index])) }
+                    for v in step.writes { observe(v, UnsafeBufferPointer(start: pointers[v.index], count: graph.type(of: v).elementCount)) }
                 }
             }
             var outputs: [String: Tensor] = [:]
             for v in graph.outputs {
-                outputs[graph[v].name] = tensor(of: v, at: pointers[v.index])
+                outputs[graph[v].name] = tensor(of: v, elements: UnsafeBufferPointer(start: pointers[v.index], count: graph.type(of: v).elementCount))
             }
             return outputs
         }
     }
 
     /// Copies a value out of run memory into a tensor of its declared type.
-    private func tensor(of value: ValueID, at pointer: UnsafeMutablePointer<Float>) -> Tensor {
+    private func tensor(of value: ValueID, elements: UnsafeBufferPointer<Float>) -> Tensor {
         let type = graph.type(of: value)
-        let floats = Array(UnsafeBufferPointer(start: pointer, count: type.elementCount))
+        let floats = Array(elements)
         switch type.dataType {
         case .float64: return Tensor(shape: type.shape, storage: .float64(floats.map { Double($0) }))
         case .float16: return Tensor(shape: type.shape, storage: .float16Bits(floats.map(HalfFloat.fromFloat)))

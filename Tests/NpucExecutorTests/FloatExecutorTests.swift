@@ -136,6 +136,26 @@ struct FloatExecutorTests {
         }
     }
 
+    @Test("observing elements without copies reports the same values, in the same order, as observing tensors")
+    func elementObservation() throws {
+        let g = try Self.yoloBlockGraph(seed: 7)
+        let executor = try FloatExecutor(g)
+        let inputs = Self.randomInput(g, seed: 4)
+        var tensors: [(ValueID, [Float])] = []
+        let viaTensors = try executor.run(inputs) { id, tensor in tensors.append((id, tensor.floats)) }
+        var elements: [(ValueID, [Float])] = []
+        let viaElements = try executor.run(inputs) { (id: ValueID, buffer: UnsafeBufferPointer<Float>) in
+            elements.append((id, Array(buffer)))
+        }
+        #expect(viaElements == viaTensors)
+        #expect(elements.map(\.0) == g.inputs + g.nodes.flatMap(\.outputs))
+        #expect(elements.map(\.0) == tensors.map(\.0))
+        for ((id, a), (_, b)) in zip(elements, tensors) {
+            #expect(a.count == g.type(of: id).elementCount)
+            #expect(a == b, "\(g[id].name)")
+        }
+    }
+
     @Test("the same executor runs concurrently from several threads with identical results")
     func concurrentRuns() throws {
         let g = try Self.yoloBlockGraph(seed: 11)

@@ -130,21 +130,19 @@ public final class Calibrator: Sendable {
             }
             var failure: CalibrationError?
             do throws(ExecutorError) {
-                _ = try self.executor.run([samples.inputName: input]) { id, tensor in
+                _ = try self.executor.run([samples.inputName: input]) { (id: ValueID, buffer: UnsafeBufferPointer<Float>) in
                     let s = self.slotOfValue[id.index]
                     guard s >= 0, failure == nil else { return }
-                    Self.withFloats(tensor) { buffer in
-                        let partial = TensorReduction.reduce(buffer)
-                        guard partial.finite else {
-                            failure = .nonFiniteActivation(value: self.graph[id].name, node: self.producerName[s], sample: run * samples.rowsPerRun)
-                            return
-                        }
-                        state.min[s] = min(state.min[s], partial.min)
-                        state.max[s] = max(state.max[s], partial.max)
-                        outcome.sums[s] += partial.sum
-                        outcome.squares[s] += partial.sumOfSquares
-                        state.histograms[s]?.add(buffer, min: partial.min, max: partial.max)
+                    let partial = TensorReduction.reduce(buffer)
+                    guard partial.finite else {
+                        failure = .nonFiniteActivation(value: self.graph[id].name, node: self.producerName[s], sample: run * samples.rowsPerRun)
+                        return
                     }
+                    state.min[s] = min(state.min[s], partial.min)
+                    state.max[s] = max(state.max[s], partial.max)
+                    outcome.sums[s] += partial.sum
+                    outcome.squares[s] += partial.sumOfSquares
+                    state.histograms[s]?.add(buffer, min: partial.min, max: partial.max)
                 }
             } catch {
                 throw .executor(error)

@@ -21,7 +21,10 @@ public struct GrowingHistogram: Sendable, Hashable {
     public private(set) var widthExponent = 0
     /// The bin index (floor(x / W)) of `counts[0]`: the bin of `minimum`.
     public private(set) var firstBin = 0
-    /// `maxBins` counts from `firstBin` on (empty until the first value).
+    /// `maxBins` counts from `firstBin` on (empty until the first value), each split into
+    /// `TensorReduction.binLanes` interleaved partial counts: bin j's count is the sum of
+    /// counts[j · binLanes ..< (j + 1) · binLanes]. Runs of equal values then update different
+    /// memory words, so the vectorized binning is not held up by one counter's increments.
     private var counts: [Int] = []
 
     /// The width of the finest bins: values have at most 2^21 bins between them and 0, so a bin
@@ -69,7 +72,7 @@ public struct GrowingHistogram: Sendable, Hashable {
             maximum = hi
             widthExponent = Self.widthExponent(min: lo, max: hi, maxBins: maxBins)
             firstBin = Self.bin(Double(lo), widthExponent)
-            counts = [Int](repeating: 0, count: maxBins)
+            counts = [Int](repeating: 0, count: maxBins * TensorReduction.binLanes)
         } else if lo < minimum || hi > maximum {
             grow(toMin: Swift.min(lo, minimum), max: Swift.max(hi, maximum))
         }
@@ -100,13 +103,14 @@ public struct GrowingHistogram: Sendable, Hashable {
         firstBin = first
     }
 
-    /// The counts at width 2^e (e ≥ widthExponent), `maxBins` of them from bin `first` on.
+    /// The counts at width 2^e (e ≥ widthExponent), `maxBins` of them from bin `first` on, with
+    /// their partial counts kept apart.
     private func rebinned(to e: Int, firstBin first: Int) -> [Int] {
-        let shift = e - widthExponent
-        var out = [Int](repeating: 0, count: maxBins)
-        for (j, c) in counts.enumerated() where c != 0 {
+        let shift = e - widthExponent, lanes = TensorReduction.binLanes
+        var out = [Int](repeating: 0, count: maxBins * lanes)
+        for (i, c) in counts.enumerated() where c != 0 {
             // An arithmetic right shift is floor division by 2^shift, negative indices included.
-            out[((firstBin + j) >> shift) - first] += c
+            out[(((firstBin + i / lanes) >> shift) - first) * lanes + i % lanes] += c
         }
         return out
     }
@@ -123,7 +127,7 @@ public struct GrowingHistogram: Sendable, Hashable {
         result.maximum = filled.map(\.maximum).max()!
         result.widthExponent = widthExponent(min: result.minimum, max: result.maximum, maxBins: seed.maxBins)
         result.firstBin = bin(Double(result.minimum), result.widthExponent)
-        result.counts = [Int](repeating: 0, count: seed.maxBins)
+        result.counts = [Int](repeating: 0, count: seed.maxBins * TensorReduction.binLanes)
         for part in filled {
             precondition(part.widthExponent <= result.widthExponent, "a part's width exceeds the merged range's")
             let counts = part.rebinned(to: result.widthExponent, firstBin: result.firstBin)
@@ -138,6 +142,8 @@ public struct GrowingHistogram: Sendable, Hashable {
         guard !isEmpty else { return nil }
         let used = Self.bin(Double(maximum), widthExponent) - firstBin + 1
         let w = binWidth
-        return Histogram(lowerBound: Double(firstBin) * w, upperBound: Double(firstBin + used) * w, counts: Array(counts[0..<used]))
+        let lanes = TensorReduction.binLanes
+        let binCounts = (0..<used).map { j in counts[(j * lanes)..<((j + 1) * lanes)].reduce(0, +) }
+        return Histogram(lowerBound: Double(firstBin) * w, upperBound: Double(firstBin + used) * w, counts: binCounts)
     }
 }

@@ -69,9 +69,13 @@ enum TensorReduction {
         return result
     }
 
-    /// Adds one to `counts[floor(x · scale) − firstBin]` for every x (`scale` a power of two, so
-    /// the product is exact), with bin offsets clamped to [0, lastOffset] (NaN to 0). The bins of
-    /// `GrowingHistogram`: indices must stay below 2^22 in magnitude.
+    /// Partial counts per histogram bin (see `GrowingHistogram`).
+    static let binLanes = 4
+
+    /// Adds one to bin `floor(x · scale) − firstBin` for every x (`scale` a power of two, so the
+    /// product is exact), with bin offsets clamped to [0, lastOffset] (NaN to 0). Bin j has
+    /// `binLanes` partial counts `counts[j · binLanes + lane]`; element i goes to lane i mod
+    /// binLanes. The bins of `GrowingHistogram`: indices must stay below 2^22 in magnitude.
     static func accumulateBins(_ values: UnsafeBufferPointer<Float>, scale: Float, firstBin: Int, lastOffset: Int,
                                into counts: UnsafeMutablePointer<Int>) {
         guard let base = values.baseAddress else { return }
@@ -85,6 +89,8 @@ enum TensorReduction {
         let scaleV = V(repeating: scale), lowV = V(repeating: low), highV = V(repeating: high), magicV = V(repeating: magic)
         let one = V(repeating: 1)
         let bias = SIMD16<Int32>(repeating: Int32(bitPattern: magic.bitPattern) &+ Int32(firstBin))
+        let lanes = Int32(binLanes)
+        let laneOfElement = SIMD16<Int32>((0..<16).map { Int32($0 % binLanes) })
         var i = 0
         while i + 16 <= n {
             let t = UnsafeRawPointer(base + i).loadUnaligned(as: V.self) * scaleV
@@ -93,15 +99,15 @@ enum TensorReduction {
             r.replace(with: r - one, where: r .> t)
             r.replace(with: lowV, where: .!(r .>= lowV))
             r.replace(with: highV, where: r .> highV)
-            let offsets = unsafeBitCast(r + magicV, to: SIMD16<Int32>.self) &- bias
-            for k in 0..<16 { counts[Int(offsets[k])] += 1 }
+            let slots = (unsafeBitCast(r + magicV, to: SIMD16<Int32>.self) &- bias) &* lanes &+ laneOfElement
+            for k in 0..<16 { counts[Int(slots[k])] &+= 1 }
             i += 16
         }
         while i < n {
             var t = (base[i] * scale).rounded(.down)
             if !(t >= low) { t = low }
             if t > high { t = high }
-            counts[Int(t) - firstBin] += 1
+            counts[(Int(t) - firstBin) * binLanes + i % binLanes] &+= 1
             i += 1
         }
     }

@@ -44,13 +44,13 @@ enum BiasCorrection {
             var counts = [ValueID: Int]()
             for run in 0..<samples.count {
                 progress?(OptimizationProgress(stage: "bias correction", done: run, total: samples.count))
-                _ = try executor.run([samples.inputName: try samples.input(run)]) { id, tensor in
-                    guard values.contains(id), tensor.rank >= 2 else { return }
-                    let channels = tensor.shape[1]
-                    let inner = tensor.shape.dropFirst(2).reduce(1, *)
-                    let x = tensor.floats
+                _ = try executor.run([samples.inputName: try samples.input(run)]) { (id: ValueID, x: UnsafeBufferPointer<Float>) in
+                    let shape = graph.type(of: id).shape
+                    guard values.contains(id), shape.count >= 2 else { return }
+                    let channels = shape[1]
+                    let inner = shape.dropFirst(2).reduce(1, *)
                     var s = sums[id] ?? Array(repeating: 0, count: channels)
-                    for n in 0..<tensor.shape[0] {
+                    for n in 0..<shape[0] {
                         for c in 0..<channels {
                             let base = (n * channels + c) * inner
                             var acc = 0.0
@@ -59,7 +59,7 @@ enum BiasCorrection {
                         }
                     }
                     sums[id] = s
-                    counts[id, default: 0] += tensor.shape[0] * inner
+                    counts[id, default: 0] += shape[0] * inner
                 }
             }
             return sums.reduce(into: [:]) { result, entry in
