@@ -6,7 +6,7 @@ conv+SiLU with ORT's conv alone; the totals line adds ORT's QuickGelu time.
 
     benchmarks/executor/compare_layers.py [--threads 1] [--runs 12] [--bench PATH]
 """
-import argparse, collections, json, os, re, subprocess, sys
+import argparse, collections, json, os, re, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,11 +20,15 @@ def ort_profile(threads, runs):
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.enable_profiling = True
+    # The profile is a temporary file, not something to leave in the working directory.
+    so.profile_file_prefix = os.path.join(tempfile.mkdtemp(prefix="npuc-ort-profile-"), "ort")
     s = ort.InferenceSession(str(MODEL), so, providers=["CPUExecutionProvider"])
     x = np.random.default_rng(0).random((1, 3, 640, 640), dtype=np.float32)
     for _ in range(runs):
         s.run(None, {"images": x})
-    events = json.load(open(s.end_profiling()))
+    profile = s.end_profiling()
+    events = json.load(open(profile))
+    shutil.rmtree(os.path.dirname(profile), ignore_errors=True)
     per = collections.defaultdict(list)
     for e in events:
         if e.get("cat") == "Node" and e["name"].endswith("_kernel_time"):
