@@ -10,8 +10,13 @@
 // With 8-bit inputs and weights of magnitude at most 128 every product fits in Int16
 // (128 · 255 = 32640), so it is formed eight lanes at a time in Int16 and widened before the
 // Int32 addition: the same integers, without 32-bit multiplies (SSE2 has none).
+// That narrow case (8-bit input, |w| ≤ 128, Int32 accumulators) runs, when the CPU has the fast
+// kernels (KernelSupport.fastKernels), on NpucKernels' IntegerConvolutionKernel instead: pair
+// multiply-adds with a register-blocked tile, the same integers again. The code here stays as the
+// path for every other case and for CPUs without those kernels.
 
 import NpucGraph
+import NpucKernels
 
 struct FastConvolution: Sendable {
     let batch: Int, inChannels: Int, inH: Int, inW: Int
@@ -28,9 +33,16 @@ struct FastConvolution: Sendable {
     let wideAccumulator: Bool
     /// Every product w · (q − Z) fits in Int16 (8-bit input, |w| ≤ 128).
     let narrowProducts: Bool
+    /// The register-blocked kernel for narrow products with Int32 accumulators, when used.
+    let integerKernel: IntegerConvolutionKernel?
+    /// The epilogue's lookup table as bytes when every entry is in 0...255, else empty.
+    let byteTable: [UInt8]
 
-    /// nil for convolutions that are not 1-D or 2-D.
-    init?(_ op: IntegerConvolution, input: QuantizedValueInfo, output: QuantizedValueInfo) {
+    /// nil for convolutions that are not 1-D or 2-D. `integerKernel` says with which instructions
+    /// the narrow case runs on IntegerConvolutionKernel, nil for not at all (tests choose, to
+    /// check each path; it must stay nil where `KernelSupport.fastKernels` is false).
+    init?(_ op: IntegerConvolution, input: QuantizedValueInfo, output: QuantizedValueInfo,
+          integerKernel instructions: IntegerConvolutionKernel.Instructions? = KernelSupport.fastKernels ? .best : nil) {
         let a = op.attributes
         guard a.spatialRank == 1 || a.spatialRank == 2 else { return nil }
         let twoD = a.spatialRank == 2
@@ -57,6 +69,7 @@ struct FastConvolution: Sendable {
         weights = w.map { Int16(truncatingIfNeeded: $0) }
         bias = op.bias.int64s
         epilogue = EpilogueKernel(op.epilogue, output: output.domain)
+        byteTable = epilogue.table.allSatisfy { $0 >= 0 && $0 <= 255 } ? epilogue.table.map { UInt8($0) } : []
         wideInput = input.domain.bits > 8
         let layout = WeightLayout.outputChannelsFirst
         let quantized = QuantizedWeights(bits: op.weightBits, shape: op.weights.shape, values: w.map { Int32(truncatingIfNeeded: $0) },
@@ -64,13 +77,25 @@ struct FastConvolution: Sendable {
         let worst = WeightQuantization.worstCaseAccumulators(weights: quantized, layout: layout, bias: bias, input: input.domain)
         wideAccumulator = (worst.max() ?? 0) > Double(Int32.max)
         narrowProducts = !wideInput && w.allSatisfy { abs($0) <= 128 }
+        if let instructions, narrowProducts, !wideAccumulator {
+            let geometry = IntegerConvolutionKernel.Geometry(
+                batch: batch, inChannels: inChannels, inHeight: inH, inWidth: inW, outChannels: outChannels, outHeight: outH, outWidth: outW,
+                kernelHeight: kh, kernelWidth: kw, strideY: sy, strideX: sx, dilationY: dy, dilationX: dx,
+                padTop: padTop, padLeft: padLeft, padBottom: twoD ? a.padsEnd[0] : 0, padRight: a.padsEnd[a.spatialRank - 1], groups: groups)
+            integerKernel = IntegerConvolutionKernel(geometry: geometry, weights: weights, bias: bias.map { Int32(truncatingIfNeeded: $0) },
+                                                     instructions: instructions)
+        } else {
+            integerKernel = nil
+        }
     }
 
     func run(_ x: IntValue, threads: Int) -> [Int32] {
         var result = [Int32](repeating: 0, count: batch * outChannels * outH * outW)
         result.withUnsafeMutableBufferPointer { out in
             let output = SendableBox(out.baseAddress!)
-            if wideInput {
+            if let integerKernel {
+                run(integerKernel, x, output: output.value, threads: threads)
+            } else if wideInput {
                 let planes = makePlanes(x, as: Int32.self)
                 planes.withUnsafeBufferPointer { p in
                     let input = SendableBox(p.baseAddress!)
@@ -93,6 +118,69 @@ struct FastConvolution: Sendable {
             }
         }
         return result
+    }
+
+    /// The narrow case on IntegerConvolutionKernel: the packed input (planes spread over
+    /// threads), then each output row's accumulators written in place and put through the
+    /// epilogue.
+    func run(_ kernel: IntegerConvolutionKernel, _ x: IntValue, output: UnsafeMutablePointer<Int32>, threads: Int) {
+        var packed = [Int32](repeating: 0, count: kernel.packedInputCount)
+        let zero = Int32(x.zero)
+        x.data.withUnsafeBufferPointer { q in
+            packed.withUnsafeMutableBufferPointer { p in
+                let source = SendableBox(q.baseAddress!), destination = SendableBox(p.baseAddress!)
+                ParallelRows.forRanges(kernel.packedPlaneCount, threads: threads) { planes in
+                    kernel.packInput(source.value, zeroPoint: zero, planes: planes, into: destination.value)
+                }
+            }
+        }
+        let channelStride = outH * outW, width = outW
+        packed.withUnsafeBufferPointer { p in
+            let input = SendableBox(p.baseAddress!), out = SendableBox(output)
+            ParallelRows.forRanges(batch * outH, threads: threads) { rows in
+                for r in rows {
+                    let n = r / outH, oy = r % outH
+                    let first = out.value + (n * outChannels * outH + oy) * width
+                    kernel.accumulateRow(r, input: input.value, output: first, channelStride: channelStride)
+                    for m in 0..<outChannels { applyEpilogue(first + m * channelStride, count: width, channel: m) }
+                }
+            }
+        }
+    }
+
+    /// row[i] = epilogue.apply(row[i], channel: channel) for i in 0..<count: the same steps,
+    /// with the channel's multiplier, shift and bounds read once per row (the compiler cannot
+    /// hoist them past the stores through `row`), and a lookup read from `byteTable` when the
+    /// table's entries fit in a byte (a quarter of the cache footprint, the same values).
+    /// `Rounding.rshProduct(acc, m, s)` is `Rounding.rsh(acc · m, s)` here: an Int32 accumulator
+    /// times an Int32 multiplier has magnitude at most 2^62, so the product cannot overflow Int64
+    /// and its shift cannot exceed the saturation bound 2^62.
+    @inline(__always)
+    func applyEpilogue(_ row: UnsafeMutablePointer<Int32>, count: Int, channel: Int) {
+        let k = epilogue.perChannel ? channel : 0
+        let multiplier = epilogue.m[k], shift = epilogue.s[k]
+        precondition(multiplier.magnitude <= 1 << 31, "epilogue multipliers are Int32")
+        if epilogue.table.isEmpty {
+            let zero = epilogue.zero, lo = epilogue.lo, hi = epilogue.hi
+            for i in 0..<count {
+                let r = Rounding.rsh(Int64(row[i]) &* multiplier, shift)
+                row[i] = Int32(truncatingIfNeeded: IndexMath.clamp(zero + r, lo, hi))
+            }
+        } else if !byteTable.isEmpty {
+            byteTable.withUnsafeBufferPointer { lookup in
+                for i in 0..<count {
+                    let r = Rounding.rsh(Int64(row[i]) &* multiplier, shift)
+                    row[i] = Int32(lookup[Int(IndexMath.clamp(r, -32768, 32767)) + 32768])
+                }
+            }
+        } else {
+            epilogue.table.withUnsafeBufferPointer { lookup in
+                for i in 0..<count {
+                    let r = Rounding.rsh(Int64(row[i]) &* multiplier, shift)
+                    row[i] = lookup[Int(IndexMath.clamp(r, -32768, 32767)) + 32768]
+                }
+            }
+        }
     }
 
     /// The zero-padded, phase-split planes of q − Zx.
