@@ -1,11 +1,14 @@
 // Fast 2-D convolution (NCHW, any kernel, stride, dilation, padding and group count) as an
-// implicit GEMM without im2col. Work is split into bands of output rows; each band first copies
-// the input rows it needs into zero-padded "phase planes" (one per stride phase that a kernel
-// tap uses), in a buffer small enough to stay in the L2 cache, laid out so that every tap of
-// every output position is a fixed offset from the position's flattened index q = oy·Wq + ox. A
-// tile of 16 consecutive q is then one unaligned vector load per (channel, tap); the columns
-// ox ∈ [OW, Wq) are computed and dropped. Depthwise convolutions (one input channel per group)
-// use a per-channel loop over the same planes. Accumulation order equals the reference
+// implicit GEMM without a full im2col. Work is split into bands of output rows; each band first
+// copies the input rows it needs, in order, into zero-padded "phase planes" (one per stride phase
+// that a kernel tap uses; a 1×1 stride-1 convolution uses the input itself), in a buffer that
+// stays in the L2 cache, laid out so that every tap of every output position is a fixed offset
+// from the position's flattened index q = oy·Wq + ox. For a group of tiles of 16 consecutive q,
+// the 16 floats that each (channel, tap) reads — one contiguous run of a plane — are then copied
+// into a panel, and the 6×16 register tile walks that single stream while it multiplies the
+// packed weights, writing finished outputs (activation applied) straight to the output planes;
+// the columns ox ∈ [OW, Wq) are computed and dropped. Depthwise convolutions (one input channel
+// per group) use a per-channel loop over the planes. Accumulation order equals the reference
 // convolution's, so results are bit-identical to it (see ConvolutionMicroKernel).
 
 public struct Conv2DGeometry: Sendable, Hashable {
@@ -68,8 +71,18 @@ public final class PackedConvolution2D: @unchecked Sendable {
     let bias: UnsafeMutablePointer<Float>
     let tapOffsets: UnsafeMutablePointer<Int>
 
-    /// Target size of one band buffer (floats, 256 KiB): half of a 512 KiB L2 cache.
-    static let bandBufferTarget = 64_000
+    /// GEMM path: K = input channels of a group × taps, and the tiles of 16 band positions whose
+    /// panels are packed together (at most `panelTarget` floats of them).
+    let depth: Int
+    let groupTiles: Int
+    /// A 1×1, stride-1, unpadded convolution: the input planes are already the band's phase
+    /// planes (position q of the output reads position q of the input), so no band is copied.
+    let pointwise: Bool
+
+    /// Target size of one band buffer (floats, 192 KiB) and of one tile group's panels (floats,
+    /// 48 KiB): together well inside a 512 KiB L2 cache.
+    static let bandBufferTarget = 48_000
+    static let panelTarget = 12_288
 
     /// - weights: ONNX layout [M, C/groups, kh, kw]; bias: [M] or nil.
     public init(geometry g: Conv2DGeometry, weights w: UnsafePointer<Float>, bias b: UnsafePointer<Float>?) {
@@ -128,6 +141,11 @@ public final class PackedConvolution2D: @unchecked Sendable {
             tapOffsets[t] = tapPhase[t] * planeRows * planeWidth + tapRow[t] * planeWidth + tapColumn[t]
         }
 
+        depth = cg * taps
+        groupTiles = max(1, min(64, Self.panelTarget / (cg * taps * ConvolutionMicroKernel.lanes)))
+        pointwise = taps == 1 && g.strideY == 1 && g.strideX == 1 && g.padTop == 0 && g.padLeft == 0
+            && g.outputHeight == g.inputHeight && g.outputWidth == g.inputWidth
+
         if depthwise {
             weights = .allocate(capacity: g.outputChannels * taps)
             weights.update(from: w, count: g.outputChannels * taps)
@@ -174,10 +192,19 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let inputBatchStride = g.inputChannels * g.inputHeight * g.inputWidth
         let outputBatchStride = g.outputChannels * g.outputHeight * g.outputWidth
         for n in 0..<g.batch {
+            let x = input + n * inputBatchStride, y = output + n * outputBatchStride
             if depthwise {
-                runDepthwise(input: input + n * inputBatchStride, output: output + n * outputBatchStride, activation: activation)
-            } else {
-                runGEMM(input: input + n * inputBatchStride, output: output + n * outputBatchStride, activation: activation)
+                runDepthwise(input: x, output: y, activation: activation)
+                continue
+            }
+            // One specialized GEMM per activation, so the micro-kernel applies it in registers.
+            switch activation {
+            case .identity: runGEMM(input: x, output: y, activation: Identity())
+            case .relu: runGEMM(input: x, output: y, activation: ReLU())
+            case .leakyRelu(let alpha): runGEMM(input: x, output: y, activation: LeakyReLU(alpha: alpha))
+            case .clip(let low, let high): runGEMM(input: x, output: y, activation: Clip(low: low, high: high))
+            case .sigmoid: runGEMM(input: x, output: y, activation: Sigmoid())
+            case .silu: runGEMM(input: x, output: y, activation: SiLU())
             }
         }
     }
@@ -199,16 +226,20 @@ public final class PackedConvolution2D: @unchecked Sendable {
         }
         for c in 0..<channels {
             let src = input + (firstChannel + c) * g.inputHeight * g.inputWidth
-            for (index, odd) in pairs {
-                let phase = phases[index]
-                let dst = buffer + c * channelStride + index * planeRows * planeWidth
-                // Stride 2: the column phases 0 and 1 of a row phase come from the same input rows;
-                // split each loaded run into both at once.
-                if let odd {
-                    fillRowPairs(src, rowPhase: phase.0, firstRow: oy0, rows: planeRows, even: dst,
-                                 odd: buffer + c * channelStride + odd * planeRows * planeWidth)
-                } else {
-                    fillRows(src, phase: phase, firstRow: oy0, rows: planeRows, into: dst)
+            // Row by row, all phases of a row before the next: the input rows are then read in
+            // order (one long stream per channel that the prefetchers follow).
+            for i in 0..<planeRows {
+                for (index, odd) in pairs {
+                    let phase = phases[index]
+                    let dst = buffer + c * channelStride + index * planeRows * planeWidth + i * planeWidth
+                    // Stride 2: the column phases 0 and 1 of a row phase come from the same input
+                    // rows; split each loaded run into both at once.
+                    if let odd {
+                        fillRowPairs(src, rowPhase: phase.0, firstRow: oy0 + i, rows: 1, even: dst,
+                                     odd: buffer + c * channelStride + odd * planeRows * planeWidth + i * planeWidth)
+                    } else {
+                        fillRows(src, phase: phase, firstRow: oy0 + i, rows: 1, into: dst)
+                    }
                 }
             }
         }
@@ -301,17 +332,18 @@ public final class PackedConvolution2D: @unchecked Sendable {
 
     // MARK: Compute
 
-    private func runGEMM(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, activation: PointwiseFunction) {
+    private func runGEMM<F: VectorFunction>(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, activation: F) {
         let g = geometry
         let rows = ConvolutionMicroKernel.rows, lanes = ConvolutionMicroKernel.lanes
+        let cg = groupInputChannels, mg = groupOutputChannels
+        let depth = depth, groupTiles = groupTiles
         let bands = (g.outputHeight + bandRows - 1) / bandRows
         let wanted = Parallel.coreCount
         let blockChunks = g.groups * bands >= wanted ? 1 : min(blocks, (wanted + g.groups * bands - 1) / (g.groups * bands))
         let items = g.groups * bands * blockChunks
-        let cg = groupInputChannels, mg = groupOutputChannels
-        let outputPlane = g.outputHeight * g.outputWidth
-        let oneTap = taps == 1 && tapOffsets[0] == 0
-        let bufferCount = cg * channelStride + 64
+        let outputPlane = g.outputHeight * g.outputWidth, inputPlane = g.inputHeight * g.inputWidth
+        let bufferCount = pointwise ? 0 : cg * channelStride + 64
+        let panelCount = groupTiles * depth * lanes
         Parallel.forEach(items) { item in
             let group = item / (bands * blockChunks)
             let rest = item % (bands * blockChunks)
@@ -321,42 +353,94 @@ public final class PackedConvolution2D: @unchecked Sendable {
             let positions = (bandHeight - 1) * planeWidth + g.outputWidth
             let tiles = (positions + lanes - 1) / lanes
             let bandOutput = output + oy0 * g.outputWidth
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: bufferCount + rows * lanes) { memory in
-                let planes = memory.baseAddress!
-                let tile = planes + bufferCount
-                fillBand(input, firstChannel: group * cg, channels: cg, firstRow: oy0, into: planes)
-                // One output-channel block at a time over the whole band: its weights stay in
-                // L1, the band's input streams from L2, and its output planes are written
-                // sequentially.
-                for block in firstBlock..<endBlock {
-                    let packed = UnsafePointer(weights + (group * blocks + block) * cg * taps * rows)
-                    let blockBias = UnsafePointer(bias + (group * blocks + block) * rows)
-                    let rowsValid = min(rows, mg - block * rows)
-                    var tileRow = 0, tileColumn = 0
-                    for t in 0..<tiles {
-                        let q0 = t * lanes
-                        if oneTap {
-                            ConvolutionMicroKernel.tileOneTap(channels: cg, channelStride: channelStride, input: planes + q0,
-                                                              weights: packed, bias: blockBias, accumulate: false, tile: tile)
-                        } else {
-                            ConvolutionMicroKernel.tile(channels: cg, taps: taps, tapOffsets: tapOffsets, channelStride: channelStride,
-                                                        input: planes + q0, weights: packed, bias: blockBias, accumulate: false, tile: tile)
-                        }
-                        if activation != .identity {
-                            ActivationKernels.applySerial(activation, input: tile, output: tile, count: rowsValid * lanes)
-                        }
-                        for r in 0..<rowsValid {
-                            let m = group * mg + block * rows + r
-                            storeTile(tile + r * lanes, firstPosition: q0, row: tileRow, column: tileColumn, positions: positions,
-                                      into: bandOutput + m * outputPlane)
-                        }
-                        tileColumn += lanes
-                        while tileColumn >= planeWidth {
-                            tileColumn -= planeWidth
-                            tileRow += 1
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: bufferCount + panelCount + rows * lanes + 16) { memory in
+                // Panels on a 64-byte boundary, so each k's 16 lanes are one cache line.
+                let base = memory.baseAddress!
+                let panels = base + (16 - (Int(bitPattern: base) >> 2) & 15) & 15
+                let tile = panels + panelCount
+                let planes = tile + rows * lanes
+                let source: UnsafePointer<Float>, stride: Int
+                if pointwise {
+                    source = input + group * cg * inputPlane + oy0 * g.inputWidth
+                    stride = inputPlane
+                } else {
+                    fillBand(input, firstChannel: group * cg, channels: cg, firstRow: oy0, into: planes)
+                    source = UnsafePointer(planes)
+                    stride = channelStride
+                }
+                for firstTile in Swift.stride(from: 0, to: tiles, by: groupTiles) {
+                    let count = min(groupTiles, tiles - firstTile)
+                    packPanels(source, channelStride: stride, firstTile: firstTile, tiles: count, positions: positions,
+                               into: panels)
+                    let firstRow = firstTile * lanes / planeWidth, firstColumn = firstTile * lanes - firstRow * planeWidth
+                    // One output-channel block at a time over the tile group: its weights stay
+                    // in L1 while the group's panels stream from L2.
+                    for block in firstBlock..<endBlock {
+                        let packed = UnsafePointer(weights + (group * blocks + block) * depth * rows)
+                        let blockBias = UnsafePointer(bias + (group * blocks + block) * rows)
+                        let rowsValid = min(rows, mg - block * rows)
+                        let blockOutput = bandOutput + (group * mg + block * rows) * outputPlane
+                        var tileRow = firstRow, tileColumn = firstColumn
+                        for j in 0..<count {
+                            let q0 = (firstTile + j) * lanes
+                            let b = UnsafePointer(panels + j * depth * lanes)
+                            if rowsValid == rows && tileColumn + lanes <= g.outputWidth && q0 + lanes <= positions {
+                                // All 16 positions in one output row: straight to the output.
+                                ConvolutionMicroKernel.panelTile(depth: depth, a: packed, b: b, bias: blockBias, activation: activation,
+                                                                 c: blockOutput + tileRow * g.outputWidth + tileColumn, cStride: outputPlane)
+                            } else {
+                                ConvolutionMicroKernel.panelTile(depth: depth, a: packed, b: b, bias: blockBias, activation: activation,
+                                                                 c: tile, cStride: lanes)
+                                for r in 0..<rowsValid {
+                                    storeTile(tile + r * lanes, firstPosition: q0, row: tileRow, column: tileColumn,
+                                              positions: positions, into: blockOutput + r * outputPlane)
+                                }
+                            }
+                            tileColumn += lanes
+                            while tileColumn >= planeWidth {
+                                tileColumn -= planeWidth
+                                tileRow += 1
+                            }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Packs the panels of `tiles` tiles of a band, starting at tile `firstTile`: for the j-th
+    /// and k = c·taps + t, the 16 floats at panels + (j·K + k)·16 are those that tap t of channel
+    /// c reads for the tile's positions, a contiguous run of the channel's phase planes (at
+    /// `source` + c·channelStride). Lanes past the band's `positions` are zeros when the source
+    /// is the input itself (whose end must not be read past); in a band buffer they are
+    /// whatever follows, and their outputs are dropped.
+    @inline(__always)
+    private func packPanels(_ source: UnsafePointer<Float>, channelStride: Int, firstTile: Int, tiles: Int, positions: Int,
+                            into panels: UnsafeMutablePointer<Float>) {
+        let lanes = ConvolutionMicroKernel.lanes
+        let taps = taps, cg = groupInputChannels
+        var dst = UnsafeMutableRawPointer(panels)
+        for j in 0..<tiles {
+            let q0 = (firstTile + j) * lanes
+            if pointwise && q0 + lanes > positions {
+                let count = positions - q0
+                for c in 0..<cg {
+                    let src = source + c * channelStride + q0, d = dst.assumingMemoryBound(to: Float.self)
+                    for i in 0..<count { d[i] = src[i] }
+                    (d + count).initialize(repeating: 0, count: lanes - count)
+                    dst += lanes * 4
+                }
+                continue
+            }
+            var channel = UnsafeRawPointer(source + q0)
+            for _ in 0..<cg {
+                for t in 0..<taps {
+                    let p = channel + tapOffsets[t] &* 4
+                    dst.storeBytes(of: p.loadUnaligned(as: Float8.self), as: Float8.self)
+                    dst.storeBytes(of: p.loadUnaligned(fromByteOffset: 32, as: Float8.self), toByteOffset: 32, as: Float8.self)
+                    dst += lanes * 4
+                }
+                channel += channelStride &* 4
             }
         }
     }
