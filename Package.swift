@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "NpucExecutor", dependencies: ["NpucGraph", "NpucKernels"], swiftSettings: arithmeticSettings),
         // Post-training quantization: float preparation, calibration, the integer scheme
         // (docs/QUANTIZATION.md), the quantized emulator, noise analysis.
-        .target(name: "NpucOptimize", dependencies: ["NpucGraph", "NpucIO", "NpucExecutor", "NpucImages"], swiftSettings: arithmeticSettings),
+        .target(name: "NpucOptimize", dependencies: ["NpucGraph", "NpucIO", "NpucExecutor", "NpucKernels", "NpucImages"], swiftSettings: arithmeticSettings),
         // Host side of running a network: detection post-processing (YOLO decode, NMS) and metrics.
         .target(name: "NpucRuntime", dependencies: ["NpucGraph", "NpucIO"], swiftSettings: swiftSettings),
         // The ClientRunner-shaped facade: translate → optimize → compile, save/load, infer.
@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "NpucScriptTests", dependencies: ["NpucScript"], swiftSettings: swiftSettings),
         .testTarget(name: "NpucExecutorTests", dependencies: ["NpucExecutor", "NpucKernels", "NpucImport", "NpucRunner"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "NpucOptimizeTests", dependencies: ["NpucOptimize", "NpucGraph", "NpucIO", "NpucExecutor", "NpucImport"],
+        .testTarget(name: "NpucOptimizeTests", dependencies: ["NpucOptimize", "NpucGraph", "NpucIO", "NpucExecutor", "NpucKernels", "NpucImport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "NpucRuntimeTests", dependencies: ["NpucRuntime", "NpucGraph", "NpucIO"], swiftSettings: swiftSettings),
         .testTarget(name: "NpucImportTests", dependencies: ["NpucGraph", "NpucIO", "NpucImport", "NpucRunner", "NpucCLI"],
