@@ -1,8 +1,9 @@
 // The quantized emulator (`npuc infer --context quantized`): runs a QuantizedNetwork on integer
 // inputs with one reference kernel per layer kind (Kernels/Reference*.swift — the definition of
-// docs/QUANTIZATION.md's arithmetic that the runtime is tested against bit-exactly). 1-D/2-D
-// convolutions use FastConvolution by default, which computes the same integers faster; the
-// results are identical with `.reference` kernels and with any thread count.
+// docs/QUANTIZATION.md's arithmetic that the runtime is tested against bit-exactly). By default
+// 1-D/2-D convolutions use FastConvolution, 2-D max pooling FastPooling and concatenation
+// FastConcat, which compute the same integers faster; the results are identical with
+// `.reference` kernels and with any thread count.
 
 import Foundation
 import NpucGraph
@@ -10,7 +11,7 @@ import NpucGraph
 public final class IntegerEmulator: Sendable {
     public struct Options: Sendable, Hashable {
         public enum Kernels: Sendable, Hashable {
-            /// The reference kernels, with the fast convolution for 1-D and 2-D convolutions.
+            /// The reference kernels, with the fast convolution, max pooling and concatenation.
             case fast
             /// The reference kernels only.
             case reference
@@ -135,8 +136,12 @@ public final class IntegerEmulator: Sendable {
         case .mul(let op): return [ReferenceKernels.mul(op, inputs: x, output: out)]
         case .scale(let op): return [ReferenceKernels.scale(op, x: x[0], output: out)]
         case .maxMin(let op): return [ReferenceKernels.maxMin(op, inputs: x, output: out)]
-        case .concat(let op): return [ReferenceKernels.concat(op, inputs: x, output: out)]
-        case .maxPool(let op): return [ReferenceKernels.maxPool(op, x: x[0], output: out)]
+        case .concat(let op):
+            if options.kernels == .fast { return [FastConcat.concat(op, inputs: x, output: out)] }
+            return [ReferenceKernels.concat(op, inputs: x, output: out)]
+        case .maxPool(let op):
+            if options.kernels == .fast, let pooled = FastPooling.maxPool2D(op, x: x[0], output: out) { return [pooled] }
+            return [ReferenceKernels.maxPool(op, x: x[0], output: out)]
         case .averagePool(let op): return [ReferenceKernels.averagePool(op, x: x[0], output: out)]
         case .globalMaxPool: return [ReferenceKernels.globalMaxPool(x: x[0], output: out)]
         case .globalAveragePool(let op): return [ReferenceKernels.globalAveragePool(op, x: x[0], output: out)]

@@ -42,6 +42,28 @@ struct PoolingResizeOracleTests {
         }
     }
 
+    @Test("concat of inputs large enough for the fast kernel's tables: 8- and 16-bit inputs, the same integers as the reference")
+    func largeConcat() throws {
+        var rng = IntegerTestRandom(seed: 34)
+        let domains = [QuantDomain(bits: 8, scale: 0.011, zeroPoint: 3), QuantDomain(bits: 16, scale: 0.0007, zeroPoint: 30000),
+                       QuantDomain(bits: 8, scale: 0.07, zeroPoint: 255), QuantDomain(bits: 8, scale: 0.03, zeroPoint: 100)]
+        let out = domains[3]
+        let shapes = [[2, 8, 16, 16], [2, 3, 16, 16], [2, 5, 16, 16], [2, 4, 16, 16]]
+        let values = shapes.enumerated().map { randomQ($1.reduce(1, *), domains[$0], &rng) }
+        let combinations = try domains.map { try LinearCombination(encoding: [$0.scale / out.scale]) }
+        let network = oneLayerNetwork(.concat(IntegerConcat(axis: 1, combinations: combinations)),
+                                      inputs: (0..<4).map { ("x\($0)", shapes[$0], domains[$0]) }, output: ([2, 20, 16, 16], out))
+        var feeds = [String: Tensor]()
+        for i in 0..<4 { feeds["x\(i)"] = quantizedTensor(shapes[i], values[i], domains[i]) }
+        let got = try runEveryWay(network, feeds)["y0"] ?? []
+        #expect(got.count == 2 * 20 * 16 * 16)
+        // The input in the output's domain comes through unchanged (batch 1, channels 16..<20).
+        let plane = 16 * 16, start: Int = (20 + 16) * plane
+        let copied: [Int] = Array(got[start..<(start + 4 * plane)])
+        let expected: [Int] = Array(values[3][(4 * plane)...])
+        #expect(copied == expected)
+    }
+
     static let poolings: [Pooling] = [
         Pooling(kernelShape: [2, 2], strides: [2, 2], dilations: [1, 1], padsBegin: [0, 0], padsEnd: [0, 0], ceilMode: false, countIncludePad: false),
         Pooling(kernelShape: [3, 3], strides: [2, 2], dilations: [1, 1], padsBegin: [1, 0], padsEnd: [2, 1], ceilMode: false, countIncludePad: false),

@@ -152,10 +152,17 @@ extension ReferenceKernels {
                 let c = op.combinations[i]
                 let from = o * blocks[i]
                 for j in from..<(from + blocks[i]) {
-                    result.append(Int32(IndexMath.clamp(zOut + Rounding.rsh((Int64(x.data[j]) - x.zero) * c.factors[0], c.precision), 0, q)))
+                    result.append(concatElement(x.data[j], zero: x.zero, combination: c, outputZero: zOut, maxQ: q))
                 }
             }
         }
         return result
+    }
+
+    /// One input integer of a concatenation in the output's domain:
+    /// Clamp(Z_out + RSH((q − Z_in) · m, s), 0, Q).
+    @inline(__always)
+    static func concatElement(_ v: Int32, zero: Int64, combination c: LinearCombination, outputZero zOut: Int64, maxQ q: Int64) -> Int32 {
+        Int32(IndexMath.clamp(zOut + Rounding.rsh((Int64(v) - zero) * c.factors[0], c.precision), 0, q))
     }
 }
