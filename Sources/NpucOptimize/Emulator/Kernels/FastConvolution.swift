@@ -35,8 +35,6 @@ struct FastConvolution: Sendable {
     let narrowProducts: Bool
     /// The register-blocked kernel for narrow products with Int32 accumulators, when used.
     let integerKernel: IntegerConvolutionKernel?
-    /// The epilogue's lookup table as bytes when every entry is in 0...255, else empty.
-    let byteTable: [UInt8]
 
     /// nil for convolutions that are not 1-D or 2-D. `integerKernel` says with which instructions
     /// the narrow case runs on IntegerConvolutionKernel, nil for not at all (tests choose, to
@@ -69,7 +67,6 @@ struct FastConvolution: Sendable {
         weights = w.map { Int16(truncatingIfNeeded: $0) }
         bias = op.bias.int64s
         epilogue = EpilogueKernel(op.epilogue, output: output.domain)
-        byteTable = epilogue.table.allSatisfy { $0 >= 0 && $0 <= 255 } ? epilogue.table.map { UInt8($0) } : []
         wideInput = input.domain.bits > 8
         let layout = WeightLayout.outputChannelsFirst
         let quantized = QuantizedWeights(bits: op.weightBits, shape: op.weights.shape, values: w.map { Int32(truncatingIfNeeded: $0) },
@@ -142,42 +139,7 @@ struct FastConvolution: Sendable {
                     let n = r / outH, oy = r % outH
                     let first = out.value + (n * outChannels * outH + oy) * width
                     kernel.accumulateRow(r, input: input.value, output: first, channelStride: channelStride)
-                    for m in 0..<outChannels { applyEpilogue(first + m * channelStride, count: width, channel: m) }
-                }
-            }
-        }
-    }
-
-    /// row[i] = epilogue.apply(row[i], channel: channel) for i in 0..<count: the same steps,
-    /// with the channel's multiplier, shift and bounds read once per row (the compiler cannot
-    /// hoist them past the stores through `row`), and a lookup read from `byteTable` when the
-    /// table's entries fit in a byte (a quarter of the cache footprint, the same values).
-    /// `Rounding.rshProduct(acc, m, s)` is `Rounding.rsh(acc · m, s)` here: an Int32 accumulator
-    /// times an Int32 multiplier has magnitude at most 2^62, so the product cannot overflow Int64
-    /// and its shift cannot exceed the saturation bound 2^62.
-    @inline(__always)
-    func applyEpilogue(_ row: UnsafeMutablePointer<Int32>, count: Int, channel: Int) {
-        let k = epilogue.perChannel ? channel : 0
-        let multiplier = epilogue.m[k], shift = epilogue.s[k]
-        precondition(multiplier.magnitude <= 1 << 31, "epilogue multipliers are Int32")
-        if epilogue.table.isEmpty {
-            let zero = epilogue.zero, lo = epilogue.lo, hi = epilogue.hi
-            for i in 0..<count {
-                let r = Rounding.rsh(Int64(row[i]) &* multiplier, shift)
-                row[i] = Int32(truncatingIfNeeded: IndexMath.clamp(zero + r, lo, hi))
-            }
-        } else if !byteTable.isEmpty {
-            byteTable.withUnsafeBufferPointer { lookup in
-                for i in 0..<count {
-                    let r = Rounding.rsh(Int64(row[i]) &* multiplier, shift)
-                    row[i] = Int32(lookup[Int(IndexMath.clamp(r, -32768, 32767)) + 32768])
-                }
-            }
-        } else {
-            epilogue.table.withUnsafeBufferPointer { lookup in
-                for i in 0..<count {
-                    let r = Rounding.rsh(Int64(row[i]) &* multiplier, shift)
-                    row[i] = lookup[Int(IndexMath.clamp(r, -32768, 32767)) + 32768]
+                    for m in 0..<outChannels { epilogue.applyRow(first + m * channelStride, count: width, channel: m) }
                 }
             }
         }
