@@ -373,29 +373,43 @@ public final class PackedConvolution2D: @unchecked Sendable {
                     packPanels(source, channelStride: stride, firstTile: firstTile, tiles: count, positions: positions,
                                into: panels)
                     let firstRow = firstTile * lanes / planeWidth, firstColumn = firstTile * lanes - firstRow * planeWidth
-                    // One output-channel block at a time over the tile group: its weights stay
-                    // in L1 while the group's panels stream from L2.
-                    for block in firstBlock..<endBlock {
+                    /// Tile j of the group (at output row and column (tileRow, tileColumn) of the
+                    /// band) times the weights of one output-channel block.
+                    func compute(block: Int, tile j: Int, tileRow: Int, tileColumn: Int) {
                         let packed = UnsafePointer(weights + (group * blocks + block) * depth * rows)
                         let blockBias = UnsafePointer(bias + (group * blocks + block) * rows)
                         let rowsValid = min(rows, mg - block * rows)
+                        // The last block of a group computes only the rows it needs, rounded up to 2 or 4.
+                        let rowsComputed = rowsValid <= 2 ? 2 : rowsValid <= 4 ? 4 : rows
                         let blockOutput = bandOutput + (group * mg + block * rows) * outputPlane
+                        let q0 = (firstTile + j) * lanes
+                        let b = UnsafePointer(panels + j * depth * lanes)
+                        let direct = rowsComputed == rowsValid && tileColumn + lanes <= g.outputWidth && q0 + lanes <= positions
+                        // All 16 positions in one output row: straight to the output.
+                        let c = direct ? blockOutput + tileRow * g.outputWidth + tileColumn : tile
+                        let cStride = direct ? outputPlane : lanes
+                        switch rowsComputed {
+                        case 2: ConvolutionMicroKernel.panelTile2(depth: depth, a: packed, b: b, bias: blockBias, activation: activation,
+                                                                  c: c, cStride: cStride)
+                        case 4: ConvolutionMicroKernel.panelTile4(depth: depth, a: packed, b: b, bias: blockBias, activation: activation,
+                                                                  c: c, cStride: cStride)
+                        default: ConvolutionMicroKernel.panelTile(depth: depth, a: packed, b: b, bias: blockBias, activation: activation,
+                                                                  c: c, cStride: cStride)
+                        }
+                        if !direct {
+                            for r in 0..<rowsValid {
+                                storeTile(tile + r * lanes, firstPosition: q0, row: tileRow, column: tileColumn,
+                                          positions: positions, into: blockOutput + r * outputPlane)
+                            }
+                        }
+                    }
+                    // One block at a time over the group: its weights stay in L1 while the group's
+                    // panels stream from L2 (measured faster than tile by tile over all blocks,
+                    // even where a tile's panel fits in L1).
+                    for block in firstBlock..<endBlock {
                         var tileRow = firstRow, tileColumn = firstColumn
                         for j in 0..<count {
-                            let q0 = (firstTile + j) * lanes
-                            let b = UnsafePointer(panels + j * depth * lanes)
-                            if rowsValid == rows && tileColumn + lanes <= g.outputWidth && q0 + lanes <= positions {
-                                // All 16 positions in one output row: straight to the output.
-                                ConvolutionMicroKernel.panelTile(depth: depth, a: packed, b: b, bias: blockBias, activation: activation,
-                                                                 c: blockOutput + tileRow * g.outputWidth + tileColumn, cStride: outputPlane)
-                            } else {
-                                ConvolutionMicroKernel.panelTile(depth: depth, a: packed, b: b, bias: blockBias, activation: activation,
-                                                                 c: tile, cStride: lanes)
-                                for r in 0..<rowsValid {
-                                    storeTile(tile + r * lanes, firstPosition: q0, row: tileRow, column: tileColumn,
-                                              positions: positions, into: blockOutput + r * outputPlane)
-                                }
-                            }
+                            compute(block: block, tile: j, tileRow: tileRow, tileColumn: tileColumn)
                             tileColumn += lanes
                             while tileColumn >= planeWidth {
                                 tileColumn -= planeWidth

@@ -48,6 +48,58 @@ enum ConvolutionMicroKernel {
         out.storeBytes(of: f(c51), toByteOffset: 5 * s + 32, as: Float8.self)
     }
 
+    /// `panelTile` for the first 4 of the 6 output channels of a block (a block with 3 or 4
+    /// valid rows, so that no multiply is spent on padding rows); `a` still holds 6 per k.
+    @inline(never)
+    static func panelTile4<F: VectorFunction>(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                              bias: UnsafePointer<Float>, activation f: F,
+                                              c: UnsafeMutablePointer<Float>, cStride: Int) {
+        var c00 = Float8(repeating: bias[0]), c10 = Float8(repeating: bias[1])
+        var c20 = Float8(repeating: bias[2]), c30 = Float8(repeating: bias[3])
+        var c01 = c00, c11 = c10, c21 = c20, c31 = c30
+        var w = a
+        var p = UnsafeRawPointer(b)
+        for _ in 0..<depth {
+            let b0 = p.loadUnaligned(as: Float8.self)
+            let b1 = p.loadUnaligned(fromByteOffset: 32, as: Float8.self)
+            var x = Float8(repeating: w[0]); c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            x = Float8(repeating: w[1]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            x = Float8(repeating: w[2]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+            x = Float8(repeating: w[3]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+            w += 6
+            p += 64
+        }
+        let out = UnsafeMutableRawPointer(c), s = cStride &* 4
+        out.storeBytes(of: f(c00), toByteOffset: 0, as: Float8.self); out.storeBytes(of: f(c01), toByteOffset: 32, as: Float8.self)
+        out.storeBytes(of: f(c10), toByteOffset: s, as: Float8.self); out.storeBytes(of: f(c11), toByteOffset: s + 32, as: Float8.self)
+        out.storeBytes(of: f(c20), toByteOffset: 2 * s, as: Float8.self)
+        out.storeBytes(of: f(c21), toByteOffset: 2 * s + 32, as: Float8.self)
+        out.storeBytes(of: f(c30), toByteOffset: 3 * s, as: Float8.self)
+        out.storeBytes(of: f(c31), toByteOffset: 3 * s + 32, as: Float8.self)
+    }
+
+    /// `panelTile` for the first 2 of the 6 output channels of a block (1 or 2 valid rows).
+    @inline(never)
+    static func panelTile2<F: VectorFunction>(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                              bias: UnsafePointer<Float>, activation f: F,
+                                              c: UnsafeMutablePointer<Float>, cStride: Int) {
+        var c00 = Float8(repeating: bias[0]), c10 = Float8(repeating: bias[1])
+        var c01 = c00, c11 = c10
+        var w = a
+        var p = UnsafeRawPointer(b)
+        for _ in 0..<depth {
+            let b0 = p.loadUnaligned(as: Float8.self)
+            let b1 = p.loadUnaligned(fromByteOffset: 32, as: Float8.self)
+            var x = Float8(repeating: w[0]); c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            x = Float8(repeating: w[1]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            w += 6
+            p += 64
+        }
+        let out = UnsafeMutableRawPointer(c), s = cStride &* 4
+        out.storeBytes(of: f(c00), toByteOffset: 0, as: Float8.self); out.storeBytes(of: f(c01), toByteOffset: 32, as: Float8.self)
+        out.storeBytes(of: f(c10), toByteOffset: s, as: Float8.self); out.storeBytes(of: f(c11), toByteOffset: s + 32, as: Float8.self)
+    }
+
     /// A plain GEMM tile for the Winograd path: 6 rows × 16 columns of A·B over `depth`, where A
     /// is packed 6 values per k and B's row k is 16 floats at `b + k·bStride`; the result is
     /// stored with rows `cStride` floats apart.

@@ -1,5 +1,7 @@
 // The fast convolution (NpucKernels) against the reference convolution on random geometries
-// with fixed seeds: bit-identical outputs, with and without a fused activation.
+// with fixed seeds, and on chosen ones that reach each of its paths (1×1 convolutions reading the
+// input directly, partial output-channel blocks, several bands and tile groups, long channel
+// sums): bit-identical outputs, with and without a fused activation.
 
 import NpucExecutor
 import NpucGraph
@@ -38,6 +40,20 @@ struct RandomConvolution {
             bias = hasBias ? rng.floats(groups * outputsPerGroup) : nil
             return
         }
+    }
+
+    /// A convolution of the given geometry (square kernel, stride and padding) with random data.
+    init(seed: UInt64, batch: Int, channels c: Int, height: Int, width: Int, outputs m: Int, kernel k: Int, stride: Int,
+         pad: Int, groups: Int = 1) {
+        var rng = SeededRandom(seed: seed)
+        op = Convolution(kernelShape: [k, k], strides: [stride, stride], dilations: [1, 1], padsBegin: [pad, pad],
+                         padsEnd: [pad, pad], group: groups)
+        inputShape = [batch, c, height, width]
+        weightShape = [m, c / groups, k, k]
+        outputShape = try! op.inferOutputTypes([.float32(inputShape), .float32(weightShape)])[0].shape
+        input = rng.floats(inputShape.reduce(1, *), in: -3...3)
+        weights = rng.floats(weightShape.reduce(1, *), in: -0.5...0.5)
+        bias = rng.floats(m)
     }
 
     var reference: [Float] {
@@ -140,5 +156,36 @@ struct ConvolutionKernelTests {
             let worst = zip(fused, expected).map { ulpDistance($0, $1) }.max() ?? 0
             #expect(worst <= 4, "\(function): worst \(worst) ulp")
         }
+    }
+
+    @Test("1×1 stride-1 convolutions (input read in place) are bit-identical: planes ending mid-tile, groups, batch 2",
+          arguments: [(1, 5, 7, 9, 13, 1), (2, 6, 3, 5, 4, 2), (1, 32, 11, 13, 7, 1), (2, 9, 1, 17, 6, 3), (1, 64, 45, 47, 20, 1)])
+    func pointwise(batch: Int, c: Int, h: Int, w: Int, m: Int, groups: Int) {
+        let conv = RandomConvolution(seed: UInt64(c * 100 + h), batch: batch, channels: c, height: h, width: w, outputs: m,
+                                     kernel: 1, stride: 1, pad: 0, groups: groups)
+        let (fast, reference) = (conv.fast(), conv.reference)
+        #expect(bitIdentical(fast, reference), "\(conv.inputShape) → \(conv.outputShape): \(firstDifference(fast, reference))")
+    }
+
+    @Test("every output-channel count 1...13 (blocks of 6 with a last block of 1-5) with a fused ReLU is bit-identical",
+          arguments: 1...13)
+    func partialBlocks(outputs m: Int) {
+        for (k, stride, pad) in [(3, 2, 1), (1, 1, 0), (3, 1, 1)] {
+            let conv = RandomConvolution(seed: UInt64(m), batch: 1, channels: 3, height: 17, width: 23, outputs: m,
+                                         kernel: k, stride: stride, pad: pad)
+            let expected = conv.reference.map { Activation(.relu).apply($0) }
+            let fused = conv.fast(.relu)
+            #expect(bitIdentical(fused, expected), "\(k)×\(k) s\(stride), \(m) outputs: \(firstDifference(fused, expected))")
+        }
+    }
+
+    @Test("wide maps (several bands and tile groups, tiles across row ends) and long channel sums are bit-identical",
+          arguments: [(24, 41, 53, 20, 3, 2, 1, 1), (16, 37, 61, 12, 3, 1, 1, 2), (10, 64, 19, 9, 5, 2, 2, 1),
+                      (100, 9, 9, 7, 3, 1, 1, 1), (300, 5, 6, 8, 1, 1, 0, 1)])
+    func wideAndDeep(c: Int, h: Int, w: Int, m: Int, k: Int, stride: Int, pad: Int, groups: Int) {
+        let conv = RandomConvolution(seed: UInt64(c + h + w), batch: 1, channels: c, height: h, width: w, outputs: m,
+                                     kernel: k, stride: stride, pad: pad, groups: groups)
+        let (fast, reference) = (conv.fast(), conv.reference)
+        #expect(bitIdentical(fast, reference), "\(conv.op) \(conv.inputShape) → \(conv.outputShape): \(firstDifference(fast, reference))")
     }
 }
