@@ -62,7 +62,9 @@ public final class PackedConvolution2D: @unchecked Sendable {
     let phases: [(Int, Int)]
     /// Plane rows beyond a band's output rows that its taps reach (kernel height over stride).
     let extraRows: Int
-    /// Output rows per band, and the width Wq of a plane row.
+    /// Bands of output rows (band b covers rows [OH·b/bands, OH·(b+1)/bands)), the most rows
+    /// of one band, and the width Wq of a plane row.
+    let bandCount: Int
     let bandRows: Int
     let planeWidth: Int
     /// Floats from one channel's planes to the next in a band buffer.
@@ -122,12 +124,17 @@ public final class PackedConvolution2D: @unchecked Sendable {
         phases = phaseList
         extraRows = maxRow
         planeWidth = g.outputWidth + maxColumn
-        // Bands: as many output rows as fit the buffer target (channels of one group, or a few
-        // channels for depthwise), and at least two bands per core when the map allows.
+        // Bands: at most as many output rows as fit the buffer target (channels of one group, or
+        // a few channels for depthwise), at least two bands per core, and a multiple of the core
+        // count of equal bands (±1 row), so that the cores get equal work, when the map allows.
         let bufferChannels = depthwise ? 1 : cg
         let perRow = bufferChannels * phaseList.count * planeWidth
-        var bandRows = max(1, Self.bandBufferTarget / max(perRow, 1) - maxRow)
-        bandRows = min(bandRows, max(1, (g.outputHeight + 2 * Parallel.coreCount - 1) / (2 * Parallel.coreCount)))
+        let maxBandRows = max(1, Self.bandBufferTarget / max(perRow, 1) - maxRow)
+        let cores = Parallel.coreCount
+        var bandCount = max((g.outputHeight + maxBandRows - 1) / maxBandRows, 2 * cores)
+        bandCount = min(g.outputHeight, (bandCount + cores - 1) / cores * cores)
+        self.bandCount = bandCount
+        let bandRows = (g.outputHeight + bandCount - 1) / bandCount
         self.bandRows = bandRows
         let planeRows = bandRows + maxRow
         // An odd number of 64-byte lines between channels, so that a tile's loads from successive
@@ -211,7 +218,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
 
     // MARK: Bands
 
-    /// Copies the plane rows of output rows [oy0, oy0 + bandRows) for `channels` input channels
+    /// Copies the plane rows of output rows [oy0, oy0 + bandRows) (or fewer) for `channels` input channels
     /// starting at `firstChannel` into `buffer` (zeros where taps read padding).
     private func fillBand(_ input: UnsafePointer<Float>, firstChannel: Int, channels: Int, firstRow oy0: Int,
                           into buffer: UnsafeMutablePointer<Float>) {
@@ -337,7 +344,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let rows = ConvolutionMicroKernel.rows, lanes = ConvolutionMicroKernel.lanes
         let cg = groupInputChannels, mg = groupOutputChannels
         let depth = depth, groupTiles = groupTiles
-        let bands = (g.outputHeight + bandRows - 1) / bandRows
+        let bands = bandCount
         let wanted = Parallel.coreCount
         let blockChunks = g.groups * bands >= wanted ? 1 : min(blocks, (wanted + g.groups * bands - 1) / (g.groups * bands))
         let items = g.groups * bands * blockChunks
@@ -349,7 +356,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
             let rest = item % (bands * blockChunks)
             let band = rest / blockChunks, blockChunk = rest % blockChunks
             let firstBlock = blocks * blockChunk / blockChunks, endBlock = blocks * (blockChunk + 1) / blockChunks
-            let oy0 = band * bandRows, bandHeight = min(bandRows, g.outputHeight - oy0)
+            let oy0 = g.outputHeight * band / bands, bandHeight = g.outputHeight * (band + 1) / bands - oy0
             let positions = (bandHeight - 1) * planeWidth + g.outputWidth
             let tiles = (positions + lanes - 1) / lanes
             let bandOutput = output + oy0 * g.outputWidth
@@ -464,12 +471,12 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let lanes = ConvolutionMicroKernel.lanes
         let mg = groupOutputChannels
         let outputPlane = g.outputHeight * g.outputWidth
-        let bands = (g.outputHeight + bandRows - 1) / bandRows
+        let bands = bandCount
         let channelChunks = max(1, min(g.groups, (Parallel.coreCount + bands - 1) / bands))
         Parallel.forEach(bands * channelChunks) { item in
             let band = item / channelChunks, chunk = item % channelChunks
             let firstGroup = g.groups * chunk / channelChunks, endGroup = g.groups * (chunk + 1) / channelChunks
-            let oy0 = band * bandRows, bandHeight = min(bandRows, g.outputHeight - oy0)
+            let oy0 = g.outputHeight * band / bands, bandHeight = g.outputHeight * (band + 1) / bands - oy0
             let positions = (bandHeight - 1) * planeWidth + g.outputWidth
             let tiles = (positions + lanes - 1) / lanes
             withUnsafeTemporaryAllocation(of: Float.self, capacity: channelStride + 64 + lanes) { memory in
