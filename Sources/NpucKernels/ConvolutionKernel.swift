@@ -441,6 +441,21 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let lanes = ConvolutionMicroKernel.lanes
         let taps = taps, cg = groupInputChannels
         var dst = UnsafeMutableRawPointer(panels)
+        if pointwise && (firstTile + tiles) * lanes <= positions {
+            // The input itself: one channel at a time (a single sequential read) into every
+            // tile's panel.
+            let tileBytes = cg * lanes * 4
+            for c in 0..<cg {
+                let src = UnsafeRawPointer(source + c * channelStride + firstTile * lanes)
+                var d = UnsafeMutableRawPointer(panels + c * lanes)
+                for j in 0..<tiles {
+                    d.storeBytes(of: src.loadUnaligned(fromByteOffset: j * 64, as: Float8.self), as: Float8.self)
+                    d.storeBytes(of: src.loadUnaligned(fromByteOffset: j * 64 + 32, as: Float8.self), toByteOffset: 32, as: Float8.self)
+                    d += tileBytes
+                }
+            }
+            return
+        }
         for j in 0..<tiles {
             let q0 = (firstTile + j) * lanes
             if pointwise && q0 + lanes > positions {
