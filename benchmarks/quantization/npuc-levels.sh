@@ -34,7 +34,8 @@ mkdir -p "$OUT"
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/machine.txt"
 "$BIN/npuc" parser onnx "$MODEL" --tensor-shapes images=1,3,640,640 -y -o "$OUT/yolov8n.npar" >/dev/null
 
-field() { sed -n "s/^[[:space:]]*$1: //p" "$2"; }
+# The value of a `/usr/bin/time -v` line, found by its literal label.
+field() { grep -F "$1: " "$2" | sed 's/.*: //'; }
 for level in $LEVELS; do
   cat > "$OUT/level$level.alls" <<EOF
 normalization1 = normalization([0.0, 0.0, 0.0], [255.0, 255.0, 255.0])
@@ -53,12 +54,12 @@ EOF
   "$BIN/npuc-bench" quantization "$OUT/level$level.npar" --eval "$EVAL" --count "$EVAL_COUNT" \
     --json "$OUT/level$level.json" > "$OUT/level$level.score"
   printf 'level %s: %s | optimize wall %s, user %s s, peak RSS %s kB\n' "$level" "$(head -1 "$OUT/level$level.score")" \
-    "$(field 'Elapsed \(wall clock\) time \(h:mm:ss or m:ss\)' "$OUT/level$level.time")" \
-    "$(field 'User time \(seconds\)' "$OUT/level$level.time")" "$(field 'Maximum resident set size \(kbytes\)' "$OUT/level$level.time")"
+    "$(field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' "$OUT/level$level.time")" \
+    "$(field 'User time (seconds)' "$OUT/level$level.time")" "$(field 'Maximum resident set size (kbytes)' "$OUT/level$level.time")"
   if [ "${ORT:-0}" = 1 ]; then
     printf '         ONNX Runtime MinMax just before: quantize_static %s s, wall %s, peak RSS %s kB\n' \
       "$(python3 -c "import json;print(round(json.load(open('$OUT/ort-minmax-before-level$level.json'))['quantize_static_seconds'],1))")" \
-      "$(field 'Elapsed \(wall clock\) time \(h:mm:ss or m:ss\)' "$OUT/ort-minmax-before-level$level.time")" \
-      "$(field 'Maximum resident set size \(kbytes\)' "$OUT/ort-minmax-before-level$level.time")"
+      "$(field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' "$OUT/ort-minmax-before-level$level.time")" \
+      "$(field 'Maximum resident set size (kbytes)' "$OUT/ort-minmax-before-level$level.time")"
   fi
 done
