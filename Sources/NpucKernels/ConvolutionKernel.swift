@@ -74,7 +74,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
     let tapOffsets: UnsafeMutablePointer<Int>
 
     /// GEMM path: K = input channels of a group × taps, and the tiles of 16 band positions whose
-    /// panels are packed together (at most `panelTarget` floats of them).
+    /// panels are packed together (at most `panelTarget` floats of them, or two tiles).
     let depth: Int
     let groupTiles: Int
     /// A 1×1, stride-1, unpadded convolution: the input planes are already the band's phase
@@ -149,7 +149,9 @@ public final class PackedConvolution2D: @unchecked Sendable {
         }
 
         depth = cg * taps
-        groupTiles = max(1, min(64, Self.panelTarget / (cg * taps * ConvolutionMicroKernel.lanes)))
+        // At least two tiles, so that a block's weights are fetched at most once per two tiles
+        // when K is long (3-7% faster for K = 576 and 1152 than one tile at a time).
+        groupTiles = max(2, min(64, Self.panelTarget / (cg * taps * ConvolutionMicroKernel.lanes)))
         pointwise = taps == 1 && g.strideY == 1 && g.strideX == 1 && g.padTop == 0 && g.padLeft == 0
             && g.outputHeight == g.inputHeight && g.outputWidth == g.inputWidth
 
