@@ -44,6 +44,19 @@ public struct Conv2DGeometry: Sendable, Hashable {
         self.padRight = padRight
         self.groups = groups
     }
+
+    /// Every size positive, channels divisible by the groups, and the output size the one the
+    /// window, strides and padding give (so no tap reads outside the padded input).
+    public var isConsistent: Bool {
+        let positive = [batch, inputChannels, inputHeight, inputWidth, outputChannels, outputHeight, outputWidth, kernelHeight, kernelWidth,
+                        strideY, strideX, dilationY, dilationX, groups].allSatisfy { $0 > 0 }
+        guard positive, [padTop, padLeft, padBottom, padRight].allSatisfy({ $0 >= 0 }),
+              inputChannels % groups == 0, outputChannels % groups == 0 else { return false }
+        let spanY = (kernelHeight - 1) * dilationY + 1, spanX = (kernelWidth - 1) * dilationX + 1
+        let paddedH = inputHeight + padTop + padBottom, paddedW = inputWidth + padLeft + padRight
+        guard paddedH >= spanY, paddedW >= spanX else { return false }
+        return outputHeight == (paddedH - spanY) / strideY + 1 && outputWidth == (paddedW - spanX) / strideX + 1
+    }
 }
 
 /// Weights packed for the fast convolution, plus the band layout; immutable after creation, so

@@ -30,55 +30,6 @@ import _Builtin_intrinsics.intel
 #endif
 
 public struct IntegerConvolutionKernel: Sendable {
-    /// Shape, window and padding of a 1-D or 2-D convolution (a 1-D one has height 1, kernel
-    /// height 1, vertical stride and dilation 1 and no vertical padding).
-    public struct Geometry: Sendable, Hashable {
-        public var batch: Int
-        public var inChannels: Int, inHeight: Int, inWidth: Int
-        public var outChannels: Int, outHeight: Int, outWidth: Int
-        public var kernelHeight: Int, kernelWidth: Int
-        public var strideY: Int, strideX: Int
-        public var dilationY: Int, dilationX: Int
-        public var padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
-        public var groups: Int
-
-        public init(batch: Int, inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int, outHeight: Int, outWidth: Int,
-                    kernelHeight: Int, kernelWidth: Int, strideY: Int, strideX: Int, dilationY: Int, dilationX: Int,
-                    padTop: Int, padLeft: Int, padBottom: Int, padRight: Int, groups: Int) {
-            self.batch = batch
-            self.inChannels = inChannels
-            self.inHeight = inHeight
-            self.inWidth = inWidth
-            self.outChannels = outChannels
-            self.outHeight = outHeight
-            self.outWidth = outWidth
-            self.kernelHeight = kernelHeight
-            self.kernelWidth = kernelWidth
-            self.strideY = strideY
-            self.strideX = strideX
-            self.dilationY = dilationY
-            self.dilationX = dilationX
-            self.padTop = padTop
-            self.padLeft = padLeft
-            self.padBottom = padBottom
-            self.padRight = padRight
-            self.groups = groups
-        }
-
-        /// Every size positive, channels divisible by the groups, and the output size the one the
-        /// window, strides and padding give (so no tap reads outside the padded input).
-        public var isConsistent: Bool {
-            let positive = [batch, inChannels, inHeight, inWidth, outChannels, outHeight, outWidth, kernelHeight, kernelWidth,
-                            strideY, strideX, dilationY, dilationX, groups].allSatisfy { $0 > 0 }
-            guard positive, [padTop, padLeft, padBottom, padRight].allSatisfy({ $0 >= 0 }),
-                  inChannels % groups == 0, outChannels % groups == 0 else { return false }
-            let spanY = (kernelHeight - 1) * dilationY + 1, spanX = (kernelWidth - 1) * dilationX + 1
-            let paddedH = inHeight + padTop + padBottom, paddedW = inWidth + padLeft + padRight
-            guard paddedH >= spanY, paddedW >= spanX else { return false }
-            return outHeight == (paddedH - spanY) / strideY + 1 && outWidth == (paddedW - spanX) / strideX + 1
-        }
-    }
-
     /// Which multiply-add the kernel uses.
     public enum Instructions: Sendable, Hashable {
         /// The ISA's pair multiply-add when this build and CPU have it (`KernelSupport.fastKernels`
@@ -88,7 +39,7 @@ public struct IntegerConvolutionKernel: Sendable {
         case portable
     }
 
-    public let geometry: Geometry
+    public let geometry: Conv2DGeometry
     /// Depthwise layout (one input channel per group): unpaired planes and a 1 × 32 tile.
     public let depthwise: Bool
     let useIntrinsics: Bool
@@ -120,13 +71,13 @@ public struct IntegerConvolutionKernel: Sendable {
 
     /// nil when the geometry is not consistent, the weight or bias counts do not match it, or a
     /// weight's magnitude exceeds 128 (the pair sums would no longer be exact).
-    /// - weights: [outChannels, inChannels / groups, kernelHeight, kernelWidth], row-major.
-    public init?(geometry: Geometry, weights: [Int16], bias: [Int32], instructions: Instructions = .best) {
+    /// - weights: [outputChannels, inputChannels / groups, kernelHeight, kernelWidth], row-major.
+    public init?(geometry: Conv2DGeometry, weights: [Int16], bias: [Int32], instructions: Instructions = .best) {
         let g = geometry
         guard g.isConsistent else { return nil }
-        let cg = g.inChannels / g.groups, mg = g.outChannels / g.groups
+        let cg = g.inputChannels / g.groups, mg = g.outputChannels / g.groups
         let taps = g.kernelHeight * g.kernelWidth
-        guard weights.count == g.outChannels * cg * taps, bias.count == g.outChannels,
+        guard weights.count == g.outputChannels * cg * taps, bias.count == g.outputChannels,
               weights.allSatisfy({ $0 >= -128 && $0 <= 128 }) else { return nil }
         self.geometry = g
         self.taps = taps
@@ -140,9 +91,9 @@ public struct IntegerConvolutionKernel: Sendable {
         #endif
         pairsPerGroup = depthwise ? 1 : (cg + 1) / 2
         blocksPerGroup = (mg + 3) / 4
-        planeHeight = g.inHeight + g.padTop + g.padBottom
-        planeWidth = (g.inWidth + g.padLeft + g.padRight + g.strideX - 1) / g.strideX
-        planesPerImage = depthwise ? g.inChannels : g.groups * pairsPerGroup
+        planeHeight = g.inputHeight + g.padTop + g.padBottom
+        planeWidth = (g.inputWidth + g.padLeft + g.padRight + g.strideX - 1) / g.strideX
+        planesPerImage = depthwise ? g.inputChannels : g.groups * pairsPerGroup
         planeStride = g.strideX * planeHeight * planeWidth
         var offsets = [Int]()
         for ky in 0..<g.kernelHeight {
@@ -182,13 +133,13 @@ public struct IntegerConvolutionKernel: Sendable {
     // MARK: Input packing
 
     /// Writes planes `planes` (of `packedPlaneCount`, image-major) of the packed input, zero
-    /// padding included, from the 8-bit integers `q` ([batch, inChannels, inHeight, inWidth]) and
+    /// padding included, from the 8-bit integers `q` ([batch, inputChannels, inputHeight, inputWidth]) and
     /// their zero point. Ranges may be packed concurrently. `packed` holds `packedInputCount`
     /// words; the last few (slack) are read but never written, and their values do not matter.
     public func packInput(_ q: UnsafePointer<Int32>, zeroPoint: Int32, planes: Range<Int>, into packed: UnsafeMutablePointer<Int32>) {
         let g = geometry
         let planeSize = planeHeight * planeWidth, sx = g.strideX
-        let inPlane = g.inHeight * g.inWidth
+        let inPlane = g.inputHeight * g.inputWidth
         for plane in planes {
             let n = plane / planesPerImage, p = plane % planesPerImage
             let destination = packed + plane * planeStride
@@ -203,26 +154,26 @@ public struct IntegerConvolutionKernel: Sendable {
                 first = group * channelsPerGroup + 2 * pair
                 second = 2 * pair + 1 < channelsPerGroup ? first + 1 : nil
             }
-            let low = q + (n * g.inChannels + first) * inPlane
-            let high = second.map { q + (n * g.inChannels + $0) * inPlane }
+            let low = q + (n * g.inputChannels + first) * inPlane
+            let high = second.map { q + (n * g.inputChannels + $0) * inPlane }
             for phase in 0..<sx {
                 // The first input column x with (x + padLeft) % sx == phase, and its plane column.
                 let x0 = ((phase - g.padLeft) % sx + sx) % sx
-                guard x0 < g.inWidth else { continue }
+                guard x0 < g.inputWidth else { continue }
                 let j0 = (x0 + g.padLeft) / sx
-                for y in 0..<g.inHeight {
+                for y in 0..<g.inputHeight {
                     let row = destination + phase * planeSize + (y + g.padTop) * planeWidth + j0
-                    let lowRow = low + y * g.inWidth
+                    let lowRow = low + y * g.inputWidth
                     var x = x0, j = 0
                     if depthwise {
-                        while x < g.inWidth {
+                        while x < g.inputWidth {
                             row[j] = lowRow[x] &- zeroPoint
                             x += sx
                             j += 1
                         }
                     } else if let high {
-                        let highRow = high + y * g.inWidth
-                        while x < g.inWidth {
+                        let highRow = high + y * g.inputWidth
+                        while x < g.inputWidth {
                             let a = UInt32(UInt16(truncatingIfNeeded: lowRow[x] &- zeroPoint))
                             let b = UInt32(UInt16(truncatingIfNeeded: highRow[x] &- zeroPoint))
                             row[j] = Int32(bitPattern: a | b << 16)
@@ -230,7 +181,7 @@ public struct IntegerConvolutionKernel: Sendable {
                             j += 1
                         }
                     } else {
-                        while x < g.inWidth {
+                        while x < g.inputWidth {
                             row[j] = Int32(UInt16(truncatingIfNeeded: lowRow[x] &- zeroPoint))
                             x += sx
                             j += 1
@@ -243,7 +194,7 @@ public struct IntegerConvolutionKernel: Sendable {
 
     /// The packed input of `q` on the calling thread.
     public func packInput(_ q: [Int32], zeroPoint: Int32) -> [Int32] {
-        precondition(q.count == geometry.batch * geometry.inChannels * geometry.inHeight * geometry.inWidth, "input size")
+        precondition(q.count == geometry.batch * geometry.inputChannels * geometry.inputHeight * geometry.inputWidth, "input size")
         var packed = [Int32](repeating: 0, count: packedInputCount)
         q.withUnsafeBufferPointer { source in
             packed.withUnsafeMutableBufferPointer { destination in
@@ -255,8 +206,8 @@ public struct IntegerConvolutionKernel: Sendable {
 
     // MARK: Rows
 
-    /// The accumulators of output row `row` (= n · outHeight + oy) for every output channel:
-    /// channel m's outWidth sums go to `output + m · channelStride`.
+    /// The accumulators of output row `row` (= n · outputHeight + oy) for every output channel:
+    /// channel m's outputWidth sums go to `output + m · channelStride`.
     public func accumulateRow(_ row: Int, input: UnsafePointer<Int32>, output: UnsafeMutablePointer<Int32>, channelStride: Int) {
         #if arch(x86_64) && NPUC_KERNELS_X86_64_V3
         if useIntrinsics {
@@ -271,15 +222,15 @@ public struct IntegerConvolutionKernel: Sendable {
     func accumulateRow<A: PairArithmetic>(_ row: Int, input: UnsafePointer<Int32>, output: UnsafeMutablePointer<Int32>, channelStride: Int,
                                           arithmetic: A.Type) {
         let g = geometry
-        let n = row / g.outHeight, oy = row % g.outHeight
-        let width = g.outWidth
+        let n = row / g.outputHeight, oy = row % g.outputHeight
+        let width = g.outputWidth
         let rowOffset = oy * g.strideY * planeWidth
         packedWeights.withUnsafeBufferPointer { wp in
             packedBias.withUnsafeBufferPointer { bp in
                 tapOffsets.withUnsafeBufferPointer { op in
                     let offsets = op.baseAddress!
                     if depthwise {
-                        for m in 0..<g.outChannels {
+                        for m in 0..<g.outputChannels {
                             let plane = input + (n * planesPerImage + m / outputsPerGroup) * planeStride + rowOffset
                             let weights = wp.baseAddress! + m * taps
                             let destination = output + m * channelStride

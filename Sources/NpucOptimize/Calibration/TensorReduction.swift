@@ -71,6 +71,8 @@ enum TensorReduction {
 
     /// Partial counts per histogram bin (see `GrowingHistogram`).
     static let binLanes = 4
+    /// The lane of each of 16 consecutive elements.
+    private static let laneOfElement = SIMD16<Int32>((0..<16).map { Int32($0 % binLanes) })
 
     /// Adds one to bin `floor(x · scale) − firstBin` for every x (`scale` a power of two, so the
     /// product is exact), with bin offsets clamped to [0, lastOffset] (NaN to 0). Bin j has
@@ -90,7 +92,7 @@ enum TensorReduction {
         let one = V(repeating: 1)
         let bias = SIMD16<Int32>(repeating: Int32(bitPattern: magic.bitPattern) &+ Int32(firstBin))
         let lanes = Int32(binLanes)
-        let laneOfElement = SIMD16<Int32>((0..<16).map { Int32($0 % binLanes) })
+        let laneOfElement = Self.laneOfElement
         var i = 0
         while i + 16 <= n {
             let t = UnsafeRawPointer(base + i).loadUnaligned(as: V.self) * scaleV

@@ -31,14 +31,6 @@ struct KernelShape: CustomStringConvertible, Sendable {
     var seed: UInt64 = 1
 
     var description: String { name }
-
-    static func twoD(_ name: String, inChannels: Int, outChannels: Int, group: Int = 1, spatial: [Int], kernel: [Int],
-                     strides: [Int] = [1, 1], dilations: [Int] = [1, 1], padsBegin: [Int], padsEnd: [Int], zeroPoint: Int = 128,
-                     weightValues: [Int] = Array(-127...127), seed: UInt64) -> KernelShape {
-        KernelShape(name: name, inChannels: inChannels, outChannels: outChannels, group: group, spatial: spatial, kernel: kernel,
-                    strides: strides, dilations: dilations, padsBegin: padsBegin, padsEnd: padsEnd, zeroPoint: zeroPoint,
-                    weightValues: weightValues, seed: seed)
-    }
 }
 
 @Suite("Fast integer convolution kernels vs the reference convolution")
@@ -47,51 +39,51 @@ struct FastConvolutionKernelTests {
     static let extremeWeights = [-128, 128, 127, -127, 0, 1, -1] + Array(-126...126)
 
     static let shapes: [KernelShape] = [
-        .twoD("3×3, 5 channels (two pairs and a lone channel), 6 outputs (a block of four and a partial one), width 19",
+        KernelShape(name: "3×3, 5 channels (two pairs and a lone channel), 6 outputs (a block of four and a partial one), width 19",
               inChannels: 5, outChannels: 6, spatial: [7, 19], kernel: [3, 3], padsBegin: [1, 1], padsEnd: [1, 1], seed: 1),
-        .twoD("1×1, 7 channels, 9 outputs, width 37 (two 16-position tiles and a tail of 5)",
+        KernelShape(name: "1×1, 7 channels, 9 outputs, width 37 (two 16-position tiles and a tail of 5)",
               inChannels: 7, outChannels: 9, spatial: [4, 37], kernel: [1, 1], padsBegin: [0, 0], padsEnd: [0, 0], seed: 2),
-        .twoD("1×1, 1 input channel, 1 output, width 1", inChannels: 1, outChannels: 1, spatial: [3, 1], kernel: [1, 1],
+        KernelShape(name: "1×1, 1 input channel, 1 output, width 1", inChannels: 1, outChannels: 1, spatial: [3, 1], kernel: [1, 1],
               padsBegin: [0, 0], padsEnd: [0, 0], seed: 3),
-        .twoD("3×3, 16 → 16, width 48 (whole tiles only)", inChannels: 16, outChannels: 16, spatial: [4, 48], kernel: [3, 3],
+        KernelShape(name: "3×3, 16 → 16, width 48 (whole tiles only)", inChannels: 16, outChannels: 16, spatial: [4, 48], kernel: [3, 3],
               padsBegin: [1, 1], padsEnd: [1, 1], seed: 4),
-        .twoD("3×3, 2 → 3, width 8 (one tile of exactly eight)", inChannels: 2, outChannels: 3, spatial: [3, 8], kernel: [3, 3],
+        KernelShape(name: "3×3, 2 → 3, width 8 (one tile of exactly eight)", inChannels: 2, outChannels: 3, spatial: [3, 8], kernel: [3, 3],
               padsBegin: [1, 1], padsEnd: [1, 1], seed: 5),
-        .twoD("3×3, width 9 (one position past a vector)", inChannels: 3, outChannels: 5, spatial: [3, 9], kernel: [3, 3],
+        KernelShape(name: "3×3, width 9 (one position past a vector)", inChannels: 3, outChannels: 5, spatial: [3, 9], kernel: [3, 3],
               padsBegin: [1, 1], padsEnd: [1, 1], seed: 6),
-        .twoD("stride 2, 3×3, padding 1, width 21", inChannels: 4, outChannels: 5, spatial: [9, 21], kernel: [3, 3],
+        KernelShape(name: "stride 2, 3×3, padding 1, width 21", inChannels: 4, outChannels: 5, spatial: [9, 21], kernel: [3, 3],
               strides: [2, 2], padsBegin: [1, 1], padsEnd: [1, 1], seed: 7),
-        .twoD("stride (2, 3), dilation (2, 1), 3×2", inChannels: 6, outChannels: 7, spatial: [11, 23], kernel: [3, 2],
+        KernelShape(name: "stride (2, 3), dilation (2, 1), 3×2", inChannels: 6, outChannels: 7, spatial: [11, 23], kernel: [3, 2],
               strides: [2, 3], dilations: [2, 1], padsBegin: [2, 0], padsEnd: [1, 2], seed: 8),
-        .twoD("dilation 2, 3×3, padding 2", inChannels: 3, outChannels: 4, spatial: [8, 17], kernel: [3, 3],
+        KernelShape(name: "dilation 2, 3×3, padding 2", inChannels: 3, outChannels: 4, spatial: [8, 17], kernel: [3, 3],
               dilations: [2, 2], padsBegin: [2, 2], padsEnd: [2, 2], seed: 9),
-        .twoD("asymmetric padding (0, 3) before, (3, 1) after, 2×4", inChannels: 5, outChannels: 5, spatial: [6, 13], kernel: [2, 4],
+        KernelShape(name: "asymmetric padding (0, 3) before, (3, 1) after, 2×4", inChannels: 5, outChannels: 5, spatial: [6, 13], kernel: [2, 4],
               padsBegin: [0, 3], padsEnd: [3, 1], seed: 10),
-        .twoD("2×2 stride 2 without padding (odd width 15 drops a column)", inChannels: 8, outChannels: 12, spatial: [8, 15],
+        KernelShape(name: "2×2 stride 2 without padding (odd width 15 drops a column)", inChannels: 8, outChannels: 12, spatial: [8, 15],
               kernel: [2, 2], strides: [2, 2], padsBegin: [0, 0], padsEnd: [0, 0], seed: 11),
-        .twoD("kernel wider than the input, reached through padding", inChannels: 2, outChannels: 4, spatial: [2, 3], kernel: [3, 5],
+        KernelShape(name: "kernel wider than the input, reached through padding", inChannels: 2, outChannels: 4, spatial: [2, 3], kernel: [3, 5],
               padsBegin: [1, 2], padsEnd: [1, 2], seed: 12),
-        .twoD("groups 2: 3 channels and 5 outputs per group", inChannels: 6, outChannels: 10, group: 2, spatial: [5, 18],
+        KernelShape(name: "groups 2: 3 channels and 5 outputs per group", inChannels: 6, outChannels: 10, group: 2, spatial: [5, 18],
               kernel: [3, 3], padsBegin: [1, 1], padsEnd: [1, 1], seed: 13),
-        .twoD("groups 3: 2 channels and 3 outputs per group, stride 2", inChannels: 6, outChannels: 9, group: 3, spatial: [7, 25],
+        KernelShape(name: "groups 3: 2 channels and 3 outputs per group, stride 2", inChannels: 6, outChannels: 9, group: 3, spatial: [7, 25],
               kernel: [3, 3], strides: [2, 2], padsBegin: [1, 1], padsEnd: [0, 1], seed: 14),
-        .twoD("groups 4: 4 channels and 8 outputs per group, 1×1", inChannels: 16, outChannels: 32, group: 4, spatial: [3, 20],
+        KernelShape(name: "groups 4: 4 channels and 8 outputs per group, 1×1", inChannels: 16, outChannels: 32, group: 4, spatial: [3, 20],
               kernel: [1, 1], padsBegin: [0, 0], padsEnd: [0, 0], seed: 15),
-        .twoD("depthwise 3×3, width 45 (a 32-position tile, a vector and a tail)", inChannels: 6, outChannels: 6, group: 6,
+        KernelShape(name: "depthwise 3×3, width 45 (a 32-position tile, a vector and a tail)", inChannels: 6, outChannels: 6, group: 6,
               spatial: [5, 45], kernel: [3, 3], padsBegin: [1, 1], padsEnd: [1, 1], seed: 16),
-        .twoD("depthwise with multiplier 2", inChannels: 3, outChannels: 6, group: 3, spatial: [6, 33], kernel: [3, 3],
+        KernelShape(name: "depthwise with multiplier 2", inChannels: 3, outChannels: 6, group: 3, spatial: [6, 33], kernel: [3, 3],
               padsBegin: [1, 1], padsEnd: [1, 1], seed: 17),
-        .twoD("depthwise 5×5, stride 2, dilation 2, asymmetric padding", inChannels: 5, outChannels: 5, group: 5, spatial: [15, 37],
+        KernelShape(name: "depthwise 5×5, stride 2, dilation 2, asymmetric padding", inChannels: 5, outChannels: 5, group: 5, spatial: [15, 37],
               kernel: [5, 5], strides: [2, 2], dilations: [2, 2], padsBegin: [4, 3], padsEnd: [2, 4], seed: 18),
-        .twoD("depthwise width 3", inChannels: 4, outChannels: 4, group: 4, spatial: [4, 3], kernel: [3, 3],
+        KernelShape(name: "depthwise width 3", inChannels: 4, outChannels: 4, group: 4, spatial: [4, 3], kernel: [3, 3],
               padsBegin: [1, 1], padsEnd: [1, 1], seed: 19),
-        .twoD("zero point 0: q − Z up to +255", inChannels: 5, outChannels: 6, spatial: [5, 21], kernel: [3, 3],
+        KernelShape(name: "zero point 0: q − Z up to +255", inChannels: 5, outChannels: 6, spatial: [5, 21], kernel: [3, 3],
               padsBegin: [1, 1], padsEnd: [1, 1], zeroPoint: 0, weightValues: extremeWeights, seed: 20),
-        .twoD("zero point 255: q − Z down to −255", inChannels: 5, outChannels: 6, spatial: [5, 21], kernel: [3, 3],
+        KernelShape(name: "zero point 255: q − Z down to −255", inChannels: 5, outChannels: 6, spatial: [5, 21], kernel: [3, 3],
               padsBegin: [1, 1], padsEnd: [1, 1], zeroPoint: 255, weightValues: extremeWeights, seed: 21),
-        .twoD("weights only ±128 and ±127, zero point 255", inChannels: 4, outChannels: 4, spatial: [4, 17], kernel: [3, 3],
+        KernelShape(name: "weights only ±128 and ±127, zero point 255", inChannels: 4, outChannels: 4, spatial: [4, 17], kernel: [3, 3],
               padsBegin: [1, 1], padsEnd: [1, 1], zeroPoint: 255, weightValues: [-128, 128, 127, -127], seed: 22),
-        .twoD("depthwise, weights ±128, zero point 0", inChannels: 3, outChannels: 3, group: 3, spatial: [4, 41], kernel: [3, 3],
+        KernelShape(name: "depthwise, weights ±128, zero point 0", inChannels: 3, outChannels: 3, group: 3, spatial: [4, 41], kernel: [3, 3],
               padsBegin: [1, 1], padsEnd: [1, 1], zeroPoint: 0, weightValues: [-128, 128, 127, -127], seed: 23),
         KernelShape(name: "1-D, kernel 3, stride 2, padding (1, 2), width 29", inChannels: 5, outChannels: 7, spatial: [29], kernel: [3],
                     strides: [2], dilations: [1], padsBegin: [1], padsEnd: [2], seed: 24),
@@ -208,17 +200,16 @@ struct FastConvolutionKernelTests {
 
     @Test("the integer kernel refuses weights beyond ±128 and inconsistent geometry")
     func kernelRefusals() {
-        let geometry = IntegerConvolutionKernel.Geometry(batch: 1, inChannels: 2, inHeight: 4, inWidth: 6, outChannels: 1, outHeight: 4,
-                                                         outWidth: 6, kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1,
-                                                         dilationY: 1, dilationX: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
-                                                         groups: 1)
+        let geometry = Conv2DGeometry(batch: 1, inputChannels: 2, inputHeight: 4, inputWidth: 6, outputChannels: 1, outputHeight: 4,
+                                      outputWidth: 6, kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1,
+                                      dilationY: 1, dilationX: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 1)
         #expect(geometry.isConsistent)
         var weights = [Int16](repeating: 128, count: 18)
         #expect(IntegerConvolutionKernel(geometry: geometry, weights: weights, bias: [0], instructions: .portable) != nil)
         weights[17] = -129
         #expect(IntegerConvolutionKernel(geometry: geometry, weights: weights, bias: [0], instructions: .portable) == nil)
         var wrongWidth = geometry
-        wrongWidth.outWidth = 7
+        wrongWidth.outputWidth = 7
         #expect(!wrongWidth.isConsistent)
         #expect(IntegerConvolutionKernel(geometry: wrongWidth, weights: [Int16](repeating: 1, count: 18), bias: [0]) == nil)
         #expect(IntegerConvolutionKernel(geometry: geometry, weights: [Int16](repeating: 1, count: 17), bias: [0]) == nil)

@@ -75,8 +75,9 @@ struct FastConvolution: Sendable {
         wideAccumulator = (worst.max() ?? 0) > Double(Int32.max)
         narrowProducts = !wideInput && w.allSatisfy { abs($0) <= 128 }
         if let instructions, narrowProducts, !wideAccumulator {
-            let geometry = IntegerConvolutionKernel.Geometry(
-                batch: batch, inChannels: inChannels, inHeight: inH, inWidth: inW, outChannels: outChannels, outHeight: outH, outWidth: outW,
+            let geometry = Conv2DGeometry(
+                batch: batch, inputChannels: inChannels, inputHeight: inH, inputWidth: inW,
+                outputChannels: outChannels, outputHeight: outH, outputWidth: outW,
                 kernelHeight: kh, kernelWidth: kw, strideY: sy, strideX: sx, dilationY: dy, dilationX: dx,
                 padTop: padTop, padLeft: padLeft, padBottom: twoD ? a.padsEnd[0] : 0, padRight: a.padsEnd[a.spatialRank - 1], groups: groups)
             integerKernel = IntegerConvolutionKernel(geometry: geometry, weights: weights, bias: bias.map { Int32(truncatingIfNeeded: $0) },
